@@ -1,0 +1,91 @@
+/// A dense row-major matrix: component `j` of row `i` is `elements[i * columns + j]`.
+///
+/// Every module passes embeddings around as `Matrix<Float>`; fitting uses `Matrix<Double>`.
+public struct Matrix<Scalar: BinaryFloatingPoint & Sendable>: Sendable, Equatable {
+    public private(set) var rows: Int
+    public let columns: Int
+    /// Row-major storage, `rows * columns` long.
+    public var elements: [Scalar] {
+        didSet { precondition(elements.count == rows * columns, "Matrix storage resized behind its shape") }
+    }
+
+    public init(rows: Int, columns: Int, elements: [Scalar]) {
+        precondition(rows >= 0 && columns >= 0, "negative matrix shape \(rows)x\(columns)")
+        precondition(elements.count == rows * columns,
+                     "Matrix(\(rows)x\(columns)) given \(elements.count) elements")
+        self.rows = rows
+        self.columns = columns
+        self.elements = elements
+    }
+
+    public init(rows: Int, columns: Int, repeating value: Scalar = 0) {
+        self.init(rows: rows, columns: columns, elements: Array(repeating: value, count: rows * columns))
+    }
+
+    /// Builds a matrix from nested rows; all rows must have the same length.
+    public init(_ nestedRows: [[Scalar]]) {
+        let columns = nestedRows.first?.count ?? 0
+        precondition(nestedRows.allSatisfy { $0.count == columns }, "ragged rows")
+        self.init(rows: nestedRows.count, columns: columns, elements: nestedRows.flatMap { $0 })
+    }
+
+    public var shape: Shape { Shape(rows: rows, columns: columns) }
+
+    public subscript(row: Int, column: Int) -> Scalar {
+        get {
+            precondition(row >= 0 && row < rows && column >= 0 && column < columns, "index out of range")
+            return elements[row * columns + column]
+        }
+        set {
+            precondition(row >= 0 && row < rows && column >= 0 && column < columns, "index out of range")
+            elements[row * columns + column] = newValue
+        }
+    }
+
+    /// Row `i` as a fresh array.
+    public func row(_ i: Int) -> [Scalar] {
+        precondition(i >= 0 && i < rows, "row \(i) out of range 0..<\(rows)")
+        return Array(elements[i * columns ..< (i + 1) * columns])
+    }
+
+    /// The rows at `indices`, in that order.
+    public func gatherRows<S: Sequence>(_ indices: S) -> Matrix where S.Element == Int {
+        var out: [Scalar] = []
+        var count = 0
+        for i in indices {
+            precondition(i >= 0 && i < rows, "row \(i) out of range 0..<\(rows)")
+            out.append(contentsOf: elements[i * columns ..< (i + 1) * columns])
+            count += 1
+        }
+        return Matrix(rows: count, columns: columns, elements: out)
+    }
+
+    /// Appends the rows of `other`, which must have the same number of columns.
+    public mutating func appendRows(_ other: Matrix) {
+        precondition(other.columns == columns, "appending \(other.columns) columns to \(columns)")
+        rows += other.rows
+        elements.append(contentsOf: other.elements)
+    }
+
+    /// Converts every element, e.g. `Matrix<Double>(converting: floats)` for fitting.
+    public init<Other>(converting other: Matrix<Other>) {
+        self.init(rows: other.rows, columns: other.columns, elements: other.elements.map { Scalar($0) })
+    }
+
+    /// The first non-finite element in row-major order, if any: `(row, column)`.
+    public func firstNonFinite() -> (row: Int, column: Int)? {
+        guard let flat = elements.firstIndex(where: { !$0.isFinite }) else { return nil }
+        return (flat / max(columns, 1), flat % max(columns, 1))
+    }
+}
+
+/// The shape of a matrix: rows × columns.
+public struct Shape: Hashable, Sendable, CustomStringConvertible {
+    public var rows: Int
+    public var columns: Int
+    public init(rows: Int, columns: Int) {
+        self.rows = rows
+        self.columns = columns
+    }
+    public var description: String { "\(rows) × \(columns)" }
+}
