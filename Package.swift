@@ -17,25 +17,25 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 
         .target(name: "LatentCore"),
-        .target(name: "LinearAlgebra", dependencies: ["LatentCore", "COpenBLAS"]),
-        .target(name: "EmbeddingCodec", dependencies: ["LatentCore", "CLZ4"]),
-        .target(name: "Translation", dependencies: ["LatentCore", "LinearAlgebra"]),
-        .target(name: "NeighborSearch", dependencies: ["LatentCore", "LinearAlgebra"]),
+        // PENDING .target(name: "LinearAlgebra", dependencies: ["LatentCore", "COpenBLAS"]),
+        // PENDING .target(name: "EmbeddingCodec", dependencies: ["LatentCore", "CLZ4"]),
+        // PENDING .target(name: "Translation", dependencies: ["LatentCore", "LinearAlgebra"]),
+        // PENDING .target(name: "NeighborSearch", dependencies: ["LatentCore", "LinearAlgebra"]),
         .target(
             name: "Storage",
-            dependencies: ["LatentCore", "EmbeddingCodec", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["LatentCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "LatentDB",
-            dependencies: ["LatentCore", "LinearAlgebra", "EmbeddingCodec", "Translation", "NeighborSearch", "Storage"]),
+            dependencies: ["LatentCore", "Storage"]),  // PENDING-DEPS "LinearAlgebra", "EmbeddingCodec", "Translation", "NeighborSearch"
         .executableTarget(
             name: "latentdb",
             dependencies: ["LatentDB", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        .testTarget(name: "LatentCoreTests", dependencies: ["LatentCore"]),
-        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
-        .testTarget(name: "EmbeddingCodecTests", dependencies: ["EmbeddingCodec"]),
-        .testTarget(name: "TranslationTests", dependencies: ["Translation"]),
-        .testTarget(name: "NeighborSearchTests", dependencies: ["NeighborSearch"]),
+        // PENDING .testTarget(name: "LatentCoreTests", dependencies: ["LatentCore"]),
+        // PENDING .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        // PENDING .testTarget(name: "EmbeddingCodecTests", dependencies: ["EmbeddingCodec"]),
+        // PENDING .testTarget(name: "TranslationTests", dependencies: ["Translation"]),
+        // PENDING .testTarget(name: "NeighborSearchTests", dependencies: ["NeighborSearch"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "LatentDBTests", dependencies: ["LatentDB"]),
         .testTarget(name: "CLITests", dependencies: ["latentdb"]),

@@ -1,0 +1,174 @@
+import LatentCore
+
+public struct DatasetRecord: Sendable, Equatable {
+    public let id: Int64
+    public let name: String
+    public let itemCount: Int
+    public let keysHash: String
+}
+
+/// One item of a dataset: its row, stable key, and optional label and split.
+public struct ItemRecord: Sendable, Equatable {
+    public let key: ItemKey
+    public let label: String?
+    public let split: String?
+    public init(key: ItemKey, label: String?, split: String?) {
+        self.key = key
+        self.label = label
+        self.split = split
+    }
+}
+
+public struct SpaceRecord: Sendable, Equatable {
+    public let id: Int64
+    public let name: SpaceName
+    public let datasetID: Int64
+    public let rowCount: Int
+    public let dimension: Int
+    public let sourceDType: String
+    public let codec: String
+    public let blockRows: Int
+    public let rawBytes: Int
+    public let storedBytes: Int
+    public let version: String
+    public let provenance: String?
+    public let createdAt: String
+    public let libraryVersion: String
+
+    public var compressionRatio: Double { storedBytes == 0 ? 1 : Double(rawBytes) / Double(storedBytes) }
+}
+
+/// What a new space is, before its blocks are written.
+public struct NewSpace: Sendable {
+    public var name: SpaceName
+    public var rowCount: Int
+    public var dimension: Int
+    public var sourceDType: String
+    public var codec: String
+    public var blockRows: Int
+    public var provenance: String?
+    public var libraryVersion: String
+    public init(name: SpaceName, rowCount: Int, dimension: Int, sourceDType: String, codec: String,
+                blockRows: Int, provenance: String?, libraryVersion: String) {
+        self.name = name
+        self.rowCount = rowCount
+        self.dimension = dimension
+        self.sourceDType = sourceDType
+        self.codec = codec
+        self.blockRows = blockRows
+        self.provenance = provenance
+        self.libraryVersion = libraryVersion
+    }
+}
+
+/// Where a block sits in its space.
+public struct BlockLocation: Sendable, Equatable {
+    public let index: Int
+    public let firstRow: Int
+    public let rowCount: Int
+}
+
+public struct AnchorSetRecord: Sendable, Equatable {
+    public let id: Int64
+    public let name: String
+    public let sourceDataset: String
+    public let targetDataset: String
+    public let sourceSpace: String
+    public let targetSpace: String
+    public let sampler: String
+    public let options: String
+    public let pairCount: Int
+    public let hash: String
+    public let createdAt: String
+}
+
+public struct NewAnchorSet: Sendable {
+    public var name: String
+    public var sourceDatasetID: Int64
+    public var targetDatasetID: Int64
+    public var sourceSpace: String
+    public var targetSpace: String
+    public var sampler: String
+    public var options: String
+    public var hash: String
+    public var pairs: [(source: ItemKey, target: ItemKey)]
+    public init(name: String, sourceDatasetID: Int64, targetDatasetID: Int64, sourceSpace: String, targetSpace: String,
+                sampler: String, options: String, hash: String, pairs: [(source: ItemKey, target: ItemKey)]) {
+        self.name = name
+        self.sourceDatasetID = sourceDatasetID
+        self.targetDatasetID = targetDatasetID
+        self.sourceSpace = sourceSpace
+        self.targetSpace = targetSpace
+        self.sampler = sampler
+        self.options = options
+        self.hash = hash
+        self.pairs = pairs
+    }
+}
+
+/// A cached translator row. `parameters` is opaque to storage (encoded by the façade).
+public struct TranslatorRecord: Sendable, Equatable {
+    public var fingerprint: String
+    public var sourceModel: String
+    public var targetModel: String
+    public var sourceSpace: String
+    public var targetSpace: String
+    public var sourceVersion: String
+    public var targetVersion: String
+    public var anchorHash: String
+    public var anchorName: String
+    public var anchorCount: Int
+    public var estimator: String
+    public var scaling: String
+    public var options: String
+    public var sourceDimension: Int
+    public var targetDimension: Int
+    public var parameters: [UInt8]
+    public var report: String
+    public var origin: String
+    public var createdAt: String
+    public var libraryVersion: String
+
+    public init(fingerprint: String, sourceModel: String, targetModel: String, sourceSpace: String, targetSpace: String,
+                sourceVersion: String, targetVersion: String, anchorHash: String, anchorName: String, anchorCount: Int,
+                estimator: String, scaling: String, options: String, sourceDimension: Int, targetDimension: Int,
+                parameters: [UInt8], report: String, origin: String, createdAt: String, libraryVersion: String) {
+        self.fingerprint = fingerprint
+        self.sourceModel = sourceModel
+        self.targetModel = targetModel
+        self.sourceSpace = sourceSpace
+        self.targetSpace = targetSpace
+        self.sourceVersion = sourceVersion
+        self.targetVersion = targetVersion
+        self.anchorHash = anchorHash
+        self.anchorName = anchorName
+        self.anchorCount = anchorCount
+        self.estimator = estimator
+        self.scaling = scaling
+        self.options = options
+        self.sourceDimension = sourceDimension
+        self.targetDimension = targetDimension
+        self.parameters = parameters
+        self.report = report
+        self.origin = origin
+        self.createdAt = createdAt
+        self.libraryVersion = libraryVersion
+    }
+}
+
+public struct DecoderRecord: Sendable, Equatable {
+    public var fingerprint: String
+    public var spaceVersion: String
+    public var kind: String
+    public var parameters: [UInt8]
+    public var createdAt: String
+    public var libraryVersion: String
+    public init(fingerprint: String, spaceVersion: String, kind: String, parameters: [UInt8], createdAt: String, libraryVersion: String) {
+        self.fingerprint = fingerprint
+        self.spaceVersion = spaceVersion
+        self.kind = kind
+        self.parameters = parameters
+        self.createdAt = createdAt
+        self.libraryVersion = libraryVersion
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import GRDB
+import LatentCore
+
+/// One LatentDB store: a single SQLite file in WAL mode (many readers, one writer).
+///
+/// Every command runs in one transaction: `read` sees one consistent snapshot, `write` commits
+/// all or nothing, so a failed or killed command leaves the store as it was.
+public final class Store: Sendable {
+    /// `PRAGMA application_id` of a LatentDB store: "LTDB".
+    public static let applicationID: Int32 = 0x4C54_4442
+    /// The newest schema version this build knows (`PRAGMA user_version`).
+    public static var schemaVersion: Int { EmbeddedSchema.migrations.count }
+
+    public let path: String
+    private let pool: DatabasePool
+
+    private init(path: String, pool: DatabasePool) {
+        self.path = path
+        self.pool = pool
+    }
+
+    /// Opens the store at `path`, creating it when `create` is true and the file does not exist.
+    /// Applies pending schema migrations; refuses a file that is not a LatentDB store or whose
+    /// format is newer than this build.
+    public static func open(path: String, create: Bool) throws(StorageError) -> Store {
+        let exists = FileManager.default.fileExists(atPath: path)
+        if !exists && !create {
+            throw StorageError(.notFound, "no store at \(path): create one with `latentdb init` (or set --db / LATENTDB_PATH)")
+        }
+        if exists { try checkSQLiteHeader(path: path) }
+        do {
+            var config = Configuration()
+            config.foreignKeysEnabled = true
+            config.busyMode = .timeout(30)
+            config.label = "latentdb"
+            let pool = try DatabasePool(path: path, configuration: config)
+            try pool.barrierWriteWithoutTransaction { db in try migrate(db, path: path) }
+            return Store(path: path, pool: pool)
+        } catch {
+            throw StorageError.wrapping(error, path: path)
+        }
+    }
+
+    /// SQLite would happily "open" any file and fail later; say what the file is up front.
+    private static func checkSQLiteHeader(path: String) throws(StorageError) {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw StorageError(.io, "cannot read store \(path)")
+        }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 16)) ?? Data()
+        if head.isEmpty { return }  // an empty file becomes a new store
+        if head != Data("SQLite format 3\0".utf8) {
+            throw StorageError(.notAStore, "\(path) is not a LatentDB store (not an SQLite database)")
+        }
+    }
+
+    private static func migrate(_ db: Database, path: String) throws {
+        let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+        let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+        let tableCount = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
+        if appID != applicationID {
+            guard appID == 0 && version == 0 && tableCount == 0 else {
+                throw StorageError(.notAStore, "\(path) is an SQLite database but not a LatentDB store (application_id \(appID), expected \(applicationID))")
+            }
+        }
+        if version > schemaVersion {
+            throw StorageError(.newerFormat, "store \(path) has format version \(version), newer than this build supports (\(schemaVersion)): upgrade latentdb")
+        }
+        if version == schemaVersion { return }
+        try db.execute(sql: "PRAGMA journal_mode = WAL")
+        try db.inTransaction(.exclusive) {
+            for (index, migration) in EmbeddedSchema.migrations.enumerated() where index >= version {
+                try db.execute(sql: migration.sql)
+            }
+            try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+            try db.execute(sql: "PRAGMA user_version = \(schemaVersion)")
+            return .commit
+        }
+    }
+
+    /// Runs `body` in one read transaction: a consistent snapshot even while a writer commits.
+    public func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        do {
+            return try pool.read { db in try body(StoreTransaction(db: db, path: path)) }
+        } catch let error as StorageError {
+            throw error
+        } catch let error as DatabaseError {
+            throw StorageError.wrapping(error, path: path)
+        }
+    }
+
+    /// Runs `body` in one immediate write transaction: all of it is committed, or none.
+    public func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        do {
+            return try pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(StoreTransaction(db: db, path: path))
+                    return .commit
+                }
+                return result!
+            }
+        } catch let error as StorageError {
+            throw error
+        } catch let error as DatabaseError {
+            throw StorageError.wrapping(error, path: path)
+        }
+    }
+
+    /// Schema as SQLite reports it (`sqlite_master`), for tests and `check`.
+    public func schemaSQL() throws -> [String] {
+        try read { tx in try tx.schemaSQL() }
+    }
+
+    /// SQLite's own integrity and foreign-key checks; empty when all is well.
+    public func integrityProblems() throws -> [String] {
+        try read { tx in
+            var problems = try String.fetchAll(tx.db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+            let fk = try Row.fetchAll(tx.db, sql: "PRAGMA foreign_key_check")
+            problems += fk.map { "foreign key violation in table \($0[0] as String? ?? "?") row \($0[1] as Int64? ?? -1)" }
+            return problems
+        }
+    }
+
+    /// Reclaims the space freed by removals.
+    public func vacuum() throws {
+        do {
+            try pool.barrierWriteWithoutTransaction { db in try db.execute(sql: "VACUUM") }
+        } catch {
+            throw StorageError.wrapping(error, path: path)
+        }
+    }
+}

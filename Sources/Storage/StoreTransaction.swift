@@ -1,0 +1,289 @@
+import Foundation
+import GRDB
+import LatentCore
+
+/// The store as seen inside one transaction (read-only under `Store.read`).
+public struct StoreTransaction {
+    let db: Database
+    let path: String
+
+    static func timestamp() -> String {
+        ISO8601DateFormatter().string(from: Date())
+    }
+
+    func schemaSQL() throws -> [String] {
+        try String.fetchAll(db, sql: """
+            SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type, name
+            """)
+    }
+
+    // MARK: Spaces
+
+    private static let spaceColumns = """
+        s.id, m.name, d.name, s.dataset_id, s.row_count, s.dim, s.source_dtype, s.codec, s.block_rows,
+        s.raw_bytes, s.stored_bytes, s.version, s.provenance, s.created_at, s.library_version
+        """
+
+    private static func space(from row: Row) throws -> SpaceRecord {
+        SpaceRecord(
+            id: row[0], name: try SpaceName(model: row[1], dataset: row[2]), datasetID: row[3], rowCount: row[4],
+            dimension: row[5], sourceDType: row[6], codec: row[7], blockRows: row[8], rawBytes: row[9],
+            storedBytes: row[10], version: row[11], provenance: row[12], createdAt: row[13], libraryVersion: row[14])
+    }
+
+    public func spaces() throws -> [SpaceRecord] {
+        try Row.fetchAll(db, sql: """
+            SELECT \(Self.spaceColumns) FROM space s JOIN model m ON m.id = s.model_id
+            JOIN dataset d ON d.id = s.dataset_id ORDER BY m.name, d.name
+            """).map(Self.space(from:))
+    }
+
+    /// The space named `name`, or nil.
+    public func findSpace(_ name: SpaceName) throws -> SpaceRecord? {
+        try Row.fetchOne(db, sql: """
+            SELECT \(Self.spaceColumns) FROM space s JOIN model m ON m.id = s.model_id
+            JOIN dataset d ON d.id = s.dataset_id WHERE m.name = ? AND d.name = ?
+            """, arguments: [name.model, name.dataset]).map(Self.space(from:))
+    }
+
+    /// The space named `name`; an unknown name is an error that lists what the store has.
+    public func space(_ name: SpaceName) throws -> SpaceRecord {
+        if let found = try findSpace(name) { return found }
+        let known = try spaces().map(\.name.description)
+        let hint = known.isEmpty ? "the store has no spaces" : "known: \(known.prefix(10).joined(separator: ", "))"
+        throw StorageError(.notFound, "unknown space '\(name)' in \(path) (\(hint))")
+    }
+
+    // MARK: Datasets and items
+
+    public func dataset(named name: String) throws -> DatasetRecord? {
+        try Row.fetchOne(db, sql: "SELECT id, name, item_count, keys_hash FROM dataset WHERE name = ?", arguments: [name])
+            .map { DatasetRecord(id: $0[0], name: $0[1], itemCount: $0[2], keysHash: $0[3]) }
+    }
+
+    public func dataset(id: Int64) throws -> DatasetRecord {
+        guard let record = try Row.fetchOne(db, sql: "SELECT id, name, item_count, keys_hash FROM dataset WHERE id = ?", arguments: [id])
+            .map({ DatasetRecord(id: $0[0], name: $0[1], itemCount: $0[2], keysHash: $0[3]) }) else {
+            throw StorageError(.corrupt, "store \(path): dataset id \(id) is missing")
+        }
+        return record
+    }
+
+    /// The dataset's items in row order.
+    public func items(datasetID: Int64) throws -> [ItemRecord] {
+        try Row.fetchAll(db, sql: "SELECT key, label, split FROM item WHERE dataset_id = ? ORDER BY row", arguments: [datasetID])
+            .map { ItemRecord(key: $0[0], label: $0[1], split: $0[2]) }
+    }
+
+    public func createDataset(name: String, items: [ItemRecord], keysHash: String) throws -> DatasetRecord {
+        try db.execute(sql: "INSERT INTO dataset (name, item_count, keys_hash, created_at) VALUES (?, ?, ?, ?)",
+                       arguments: [name, items.count, keysHash, Self.timestamp()])
+        let id = db.lastInsertedRowID
+        let insert = try db.makeStatement(sql: "INSERT INTO item (dataset_id, row, key, label, split) VALUES (?, ?, ?, ?, ?)")
+        for (row, item) in items.enumerated() {
+            try insert.execute(arguments: [id, row, item.key, item.label, item.split])
+        }
+        return DatasetRecord(id: id, name: name, itemCount: items.count, keysHash: keysHash)
+    }
+
+    /// Replaces labels and splits of existing items (keys and order stay).
+    public func updateItemAnnotations(datasetID: Int64, labels: [String?]?, splits: [String?]?) throws {
+        if let labels {
+            let update = try db.makeStatement(sql: "UPDATE item SET label = ? WHERE dataset_id = ? AND row = ?")
+            for (row, label) in labels.enumerated() { try update.execute(arguments: [label, datasetID, row]) }
+        }
+        if let splits {
+            let update = try db.makeStatement(sql: "UPDATE item SET split = ? WHERE dataset_id = ? AND row = ?")
+            for (row, split) in splits.enumerated() { try update.execute(arguments: [split, datasetID, row]) }
+        }
+    }
+
+    // MARK: Writing spaces
+
+    private func modelID(named name: String) throws -> Int64 {
+        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE name = ?", arguments: [name]) { return id }
+        try db.execute(sql: "INSERT INTO model (name, created_at) VALUES (?, ?)", arguments: [name, Self.timestamp()])
+        return db.lastInsertedRowID
+    }
+
+    /// Inserts the space row; blocks follow with `appendBlock`, then `finishSpace` seals it.
+    public func beginSpace(_ new: NewSpace, datasetID: Int64) throws -> Int64 {
+        let model = try modelID(named: new.name.model)
+        try db.execute(sql: """
+            INSERT INTO space (model_id, dataset_id, row_count, dim, element_type, source_dtype, codec, block_rows,
+                raw_bytes, stored_bytes, version, provenance, created_at, library_version)
+            VALUES (?, ?, ?, ?, 'float32', ?, ?, ?, ?, 0, '', ?, ?, ?)
+            """, arguments: [model, datasetID, new.rowCount, new.dimension, new.sourceDType, new.codec, new.blockRows,
+                             new.rowCount * new.dimension * 4, new.provenance, Self.timestamp(), new.libraryVersion])
+        return db.lastInsertedRowID
+    }
+
+    public func appendBlock(spaceID: Int64, location: BlockLocation, data: [UInt8]) throws {
+        try db.execute(sql: "INSERT INTO block (space_id, idx, first_row, row_count, data) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [spaceID, location.index, location.firstRow, location.rowCount, Data(data)])
+    }
+
+    public func finishSpace(spaceID: Int64, storedBytes: Int, version: String) throws {
+        try db.execute(sql: "UPDATE space SET stored_bytes = ?, version = ? WHERE id = ?",
+                       arguments: [storedBytes, version, spaceID])
+    }
+
+    /// Removes a space and its blocks; the dataset goes too when no other space uses it.
+    /// Returns whether the dataset was removed.
+    @discardableResult
+    public func removeSpace(_ space: SpaceRecord, keepDataset: Bool = false) throws -> Bool {
+        try db.execute(sql: "DELETE FROM space WHERE id = ?", arguments: [space.id])
+        try db.execute(sql: "DELETE FROM model WHERE id NOT IN (SELECT model_id FROM space)")
+        guard !keepDataset else { return false }
+        let others = try Int.fetchOne(db, sql: "SELECT count(*) FROM space WHERE dataset_id = ?", arguments: [space.datasetID]) ?? 0
+        if others == 0 {
+            try db.execute(sql: "DELETE FROM dataset WHERE id = ?", arguments: [space.datasetID])
+            return true
+        }
+        return false
+    }
+
+    // MARK: Reading blocks
+
+    public func blockLocations(spaceID: Int64) throws -> [BlockLocation] {
+        try Row.fetchAll(db, sql: "SELECT idx, first_row, row_count FROM block WHERE space_id = ? ORDER BY idx", arguments: [spaceID])
+            .map { BlockLocation(index: $0[0], firstRow: $0[1], rowCount: $0[2]) }
+    }
+
+    /// Streams the space's blocks in order; the bytes are valid only inside `body`.
+    public func forEachBlock(spaceID: Int64, _ body: (BlockLocation, UnsafeRawBufferPointer) throws -> Void) throws {
+        let cursor = try Row.fetchCursor(db, sql: "SELECT idx, first_row, row_count, data FROM block WHERE space_id = ? ORDER BY idx",
+                                         arguments: [spaceID])
+        while let row = try cursor.next() {
+            let location = BlockLocation(index: row[0], firstRow: row[1], rowCount: row[2])
+            try row.withUnsafeData(atIndex: 3) { data in
+                try (data ?? Data()).withUnsafeBytes { try body(location, $0) }
+            }
+        }
+    }
+
+    /// Only for tests and fault drills: overwrite a block's bytes in place.
+    public func overwriteBlockForTesting(spaceID: Int64, index: Int, data: [UInt8]) throws {
+        try db.execute(sql: "UPDATE block SET data = ? WHERE space_id = ? AND idx = ?", arguments: [Data(data), spaceID, index])
+    }
+
+    // MARK: Anchor sets
+
+    private static let anchorColumns = """
+        a.id, a.name, sd.name, td.name, a.source_space, a.target_space, a.sampler, a.options, a.pair_count, a.hash, a.created_at
+        """
+
+    private static func anchorSet(from row: Row) -> AnchorSetRecord {
+        AnchorSetRecord(id: row[0], name: row[1], sourceDataset: row[2], targetDataset: row[3], sourceSpace: row[4],
+                        targetSpace: row[5], sampler: row[6], options: row[7], pairCount: row[8], hash: row[9], createdAt: row[10])
+    }
+
+    public func anchorSets() throws -> [AnchorSetRecord] {
+        try Row.fetchAll(db, sql: """
+            SELECT \(Self.anchorColumns) FROM anchor_set a JOIN dataset sd ON sd.id = a.source_dataset_id
+            JOIN dataset td ON td.id = a.target_dataset_id ORDER BY a.name
+            """).map(Self.anchorSet(from:))
+    }
+
+    public func findAnchorSet(named name: String) throws -> AnchorSetRecord? {
+        try Row.fetchOne(db, sql: """
+            SELECT \(Self.anchorColumns) FROM anchor_set a JOIN dataset sd ON sd.id = a.source_dataset_id
+            JOIN dataset td ON td.id = a.target_dataset_id WHERE a.name = ?
+            """, arguments: [name]).map(Self.anchorSet(from:))
+    }
+
+    public func anchorSet(named name: String) throws -> AnchorSetRecord {
+        if let found = try findAnchorSet(named: name) { return found }
+        let known = try anchorSets().map(\.name)
+        let hint = known.isEmpty ? "the store has no anchor sets" : "known: \(known.prefix(10).joined(separator: ", "))"
+        throw StorageError(.notFound, "unknown anchor set '\(name)' in \(path) (\(hint))")
+    }
+
+    public func anchorPairs(setID: Int64) throws -> [(source: ItemKey, target: ItemKey)] {
+        try Row.fetchAll(db, sql: "SELECT source_key, target_key FROM anchor_pair WHERE anchor_set_id = ? ORDER BY position",
+                         arguments: [setID]).map { (source: $0[0], target: $0[1]) }
+    }
+
+    public func createAnchorSet(_ new: NewAnchorSet) throws -> AnchorSetRecord {
+        try db.execute(sql: """
+            INSERT INTO anchor_set (name, source_dataset_id, target_dataset_id, source_space, target_space, sampler, options,
+                pair_count, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [new.name, new.sourceDatasetID, new.targetDatasetID, new.sourceSpace, new.targetSpace,
+                             new.sampler, new.options, new.pairs.count, new.hash, Self.timestamp()])
+        let id = db.lastInsertedRowID
+        let insert = try db.makeStatement(sql: "INSERT INTO anchor_pair (anchor_set_id, position, source_key, target_key) VALUES (?, ?, ?, ?)")
+        for (position, pair) in new.pairs.enumerated() {
+            try insert.execute(arguments: [id, position, pair.source, pair.target])
+        }
+        return try anchorSet(named: new.name)
+    }
+
+    public func removeAnchorSet(id: Int64) throws {
+        try db.execute(sql: "DELETE FROM anchor_set WHERE id = ?", arguments: [id])
+    }
+
+    // MARK: Translators
+
+    private static let translatorColumns = """
+        fingerprint, source_model, target_model, source_space, target_space, source_version, target_version, anchor_hash,
+        anchor_name, anchor_count, estimator, scaling, options, source_dim, target_dim, parameters, report, origin, created_at,
+        library_version
+        """
+
+    private static func translator(from row: Row) -> TranslatorRecord {
+        TranslatorRecord(
+            fingerprint: row[0], sourceModel: row[1], targetModel: row[2], sourceSpace: row[3], targetSpace: row[4],
+            sourceVersion: row[5], targetVersion: row[6], anchorHash: row[7], anchorName: row[8], anchorCount: row[9],
+            estimator: row[10], scaling: row[11], options: row[12], sourceDimension: row[13], targetDimension: row[14],
+            parameters: [UInt8](row[15] as Data), report: row[16], origin: row[17], createdAt: row[18], libraryVersion: row[19])
+    }
+
+    public func translators() throws -> [TranslatorRecord] {
+        try Row.fetchAll(db, sql: "SELECT \(Self.translatorColumns) FROM translator ORDER BY created_at, fingerprint")
+            .map(Self.translator(from:))
+    }
+
+    public func translator(fingerprint: String) throws -> TranslatorRecord? {
+        try Row.fetchOne(db, sql: "SELECT \(Self.translatorColumns) FROM translator WHERE fingerprint = ?", arguments: [fingerprint])
+            .map(Self.translator(from:))
+    }
+
+    /// The translator whose fingerprint is `id` or starts with it; ambiguity is an error.
+    public func translator(matching id: String) throws -> TranslatorRecord {
+        let escaped = id.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "")
+        let matches = try Row.fetchAll(db, sql: "SELECT \(Self.translatorColumns) FROM translator WHERE fingerprint LIKE ? LIMIT 5",
+                                       arguments: [escaped + "%"]).map(Self.translator(from:))
+        if let exact = matches.first(where: { $0.fingerprint == id }) { return exact }
+        switch matches.count {
+        case 0: throw StorageError(.notFound, "no translator with id '\(id)' in \(path) (see `latentdb translators ls`)")
+        case 1: return matches[0]
+        default: throw StorageError(.invalid, "translator id '\(id)' is ambiguous: it starts \(matches.count) fingerprints; give more characters")
+        }
+    }
+
+    public func saveTranslator(_ record: TranslatorRecord) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO translator (\(Self.translatorColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       arguments: [record.fingerprint, record.sourceModel, record.targetModel, record.sourceSpace, record.targetSpace,
+                                   record.sourceVersion, record.targetVersion, record.anchorHash, record.anchorName, record.anchorCount,
+                                   record.estimator, record.scaling, record.options, record.sourceDimension, record.targetDimension,
+                                   Data(record.parameters), record.report, record.origin, record.createdAt, record.libraryVersion])
+    }
+
+    public func removeTranslator(fingerprint: String) throws {
+        try db.execute(sql: "DELETE FROM translator WHERE fingerprint = ?", arguments: [fingerprint])
+    }
+
+    // MARK: Decoders
+
+    public func decoder(fingerprint: String) throws -> DecoderRecord? {
+        try Row.fetchOne(db, sql: "SELECT fingerprint, space_version, kind, parameters, created_at, library_version FROM decoder WHERE fingerprint = ?",
+                         arguments: [fingerprint])
+            .map { DecoderRecord(fingerprint: $0[0], spaceVersion: $0[1], kind: $0[2], parameters: [UInt8]($0[3] as Data),
+                                 createdAt: $0[4], libraryVersion: $0[5]) }
+    }
+
+    public func saveDecoder(_ record: DecoderRecord) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO decoder (fingerprint, space_version, kind, parameters, created_at, library_version) VALUES (?, ?, ?, ?, ?, ?)",
+                       arguments: [record.fingerprint, record.spaceVersion, record.kind, Data(record.parameters), record.createdAt, record.libraryVersion])
+    }
+}
