@@ -1,0 +1,214 @@
+import LatentCore
+
+/// Streams the rows of a 2-D floating-point `.npy` file (`<f2`, `<f4`, `<f8`, C order,
+/// format 1.0, 2.0 or 3.0) as `Matrix<Float>`, so a file larger than memory can be ingested
+/// block by block. `init` validates the whole header and that the file size matches it.
+public final class NPYReader {
+    public let path: String
+    public let shape: [Int]
+    public let dtype: NPYDType
+    public var rows: Int { shape[0] }
+    public var columns: Int { shape[1] }
+    /// Rows not yet returned by ``readRows(_:)``.
+    public private(set) var remainingRows: Int
+    private let file: NPYFile
+
+    public init(path: String) throws(CodecError) {
+        let file = try NPYFile(reading: path)
+        let header = try NPYHeader.read(file)
+        guard header.dtype.isFloatingPoint else {
+            throw CodecError(path: path, "dtype '\(header.dtype.rawValue)' is not a floating-point type: embeddings must be <f4, <f2 or <f8")
+        }
+        guard header.shape.count == 2 else {
+            throw CodecError(path: path, "expected a 2-D array (rows, columns) of embeddings, found \(header.shape.count)-D shape \(shapeText(header.shape))")
+        }
+        guard !header.fortranOrder || header.shape[0] <= 1 || header.shape[1] <= 1 else {
+            throw CodecError(path: path, "Fortran-order (column-major) arrays are not supported: expected C order (save np.ascontiguousarray(x))")
+        }
+        self.path = path
+        self.file = file
+        shape = header.shape
+        dtype = header.dtype
+        remainingRows = header.shape[0]
+    }
+
+    /// The next `min(count, remainingRows)` rows, converted to Float (float16 and float64
+    /// are converted exactly / rounded to nearest). Returns 0 rows at the end of the file.
+    public func readRows(_ count: Int) throws(CodecError) -> Matrix<Float> {
+        precondition(count >= 0, "negative row count \(count)")
+        let n = min(count, remainingRows)
+        let elementCount = n * columns
+        var failure: CodecError?
+        let elements = [Float](unsafeUninitializedCapacity: elementCount) { buffer, initialized in
+            do throws(CodecError) {
+                try fill(buffer)
+                initialized = elementCount
+            } catch {
+                failure = error
+                initialized = 0
+            }
+        }
+        if let failure { throw failure }
+        remainingRows -= n
+        return Matrix(rows: n, columns: columns, elements: elements)
+    }
+
+    private func fill(_ out: UnsafeMutableBufferPointer<Float>) throws(CodecError) {
+        switch dtype {
+        case .float32:
+            try readExactly(UnsafeMutableRawBufferPointer(out))
+            for i in out.indices { out[i] = Float(bitPattern: UInt32(littleEndian: out[i].bitPattern)) }
+        case .float16, .float64:
+            // Convert through a bounded scratch buffer: memory stays O(chunk), not O(file).
+            let itemSize = dtype.itemSize
+            let chunkElements = max(1, (1 << 20) / itemSize)
+            let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkElements * itemSize, alignment: 16)
+            defer { scratch.deallocate() }
+            var done = 0
+            while done < out.count {
+                let k = min(chunkElements, out.count - done)
+                try readExactly(UnsafeMutableRawBufferPointer(rebasing: scratch[0..<(k * itemSize)]))
+                if dtype == .float16 {
+                    for j in 0..<k {
+                        let bits = UInt16(scratch[2 * j]) | UInt16(scratch[2 * j + 1]) << 8
+                        out[done + j] = Float(Float16(bitPattern: bits))
+                    }
+                } else {
+                    for j in 0..<k {
+                        let bits = UInt64(littleEndian: scratch.loadUnaligned(fromByteOffset: 8 * j, as: UInt64.self))
+                        out[done + j] = Float(Double(bitPattern: bits))
+                    }
+                }
+                done += k
+            }
+        default:
+            preconditionFailure("NPYReader holds a non-float dtype \(dtype)")
+        }
+    }
+
+    private func readExactly(_ buffer: UnsafeMutableRawBufferPointer) throws(CodecError) {
+        let got = try file.read(into: buffer)
+        guard got == buffer.count else {
+            throw CodecError(path: path, "truncated while reading: expected \(buffer.count) more bytes of data, found \(got) (file changed?)")
+        }
+    }
+}
+
+/// Writes a float32 C-order 2-D `.npy` file row block by row block, with the header
+/// `np.save` would write, so an exported space is byte-identical to the registered file.
+public final class NPYWriter {
+    public let path: String
+    public let rows: Int
+    public let columns: Int
+    public private(set) var elementsWritten = 0
+    private let file: NPYFile
+    private var finished = false
+
+    public init(path: String, rows: Int, columns: Int) throws(CodecError) {
+        precondition(rows >= 0 && columns >= 0, "negative shape \(rows)x\(columns)")
+        self.path = path
+        self.rows = rows
+        self.columns = columns
+        file = try NPYFile(creating: path)
+        try file.write(NPYHeader.bytes(dtype: .float32, shape: [rows, columns]))
+    }
+
+    /// Appends row-major floats (a whole number of rows is not required between calls).
+    public func append(_ values: UnsafeBufferPointer<Float>) throws(CodecError) {
+        precondition(!finished, "append after finish")
+        guard elementsWritten + values.count <= rows * columns else {
+            throw CodecError(path: path, "too many values: the header declares \(rows) x \(columns) = \(rows * columns) floats, \(elementsWritten + values.count) appended")
+        }
+        // Little-endian on disk; every supported host is little-endian, so this is a plain write.
+        precondition(UInt32(1).littleEndian == 1, "big-endian hosts are not supported")
+        try file.write(UnsafeRawBufferPointer(values))
+        elementsWritten += values.count
+    }
+
+    public func append(_ m: Matrix<Float>) throws(CodecError) {
+        precondition(m.columns == columns || m.rows == 0, "appending \(m.columns) columns to a \(columns)-column file")
+        let result = m.elements.withUnsafeBufferPointer { buffer in Result { () throws(CodecError) in try append(buffer) } }
+        try result.get()
+    }
+
+    /// Closes the file after checking that exactly `rows * columns` floats were appended.
+    public func finish() throws(CodecError) {
+        precondition(!finished, "finish called twice")
+        finished = true
+        guard elementsWritten == rows * columns else {
+            try? file.close()
+            throw CodecError(path: path, "incomplete: the header declares \(rows) rows of \(columns), \(elementsWritten / max(columns, 1)) rows (\(elementsWritten) floats) were written")
+        }
+        try file.close()
+    }
+}
+
+/// Whole-file `.npy` reading and writing.
+public enum NPY {
+    /// Reads a 2-D floating-point array as Float, with the dtype it was stored in.
+    public static func readMatrix(path: String) throws(CodecError) -> (matrix: Matrix<Float>, sourceDType: NPYDType) {
+        let reader = try NPYReader(path: path)
+        return (try reader.readRows(reader.rows), reader.dtype)
+    }
+
+    /// Reads a 1-D (or `(n, 1)`) integer array, e.g. labels: `<i1 <i2 <i4 <i8 <u1 <u2 <u4`,
+    /// and `<u8` when every value fits in Int64.
+    public static func readIntegers(path: String) throws(CodecError) -> [Int64] {
+        let file = try NPYFile(reading: path)
+        let header = try NPYHeader.read(file)
+        guard !header.dtype.isFloatingPoint else {
+            throw CodecError(path: path, "dtype '\(header.dtype.rawValue)' is not an integer type: expected <i1 <i2 <i4 <i8 <u1 <u2 <u4 <u8")
+        }
+        guard header.shape.count == 1 || (header.shape.count == 2 && header.shape[1] == 1) else {
+            throw CodecError(path: path, "expected a 1-D integer array (n,) or (n, 1), found shape \(shapeText(header.shape))")
+        }
+        var bytes = [UInt8](repeating: 0, count: header.dataByteCount)
+        guard try file.read(into: &bytes) == bytes.count else {
+            throw CodecError(path: path, "truncated while reading: expected \(bytes.count) bytes of data (file changed?)")
+        }
+        let size = header.dtype.itemSize
+        var values = [Int64]()
+        values.reserveCapacity(header.elementCount)
+        try withBytes(bytes) { (raw) throws(CodecError) in
+            for i in 0..<header.elementCount {
+                let o = i * size
+                let v: Int64
+                switch header.dtype {
+                case .int8: v = Int64(Int8(bitPattern: raw[o]))
+                case .uint8: v = Int64(raw[o])
+                case .int16: v = Int64(raw.littleEndian(at: o, as: Int16.self))
+                case .uint16: v = Int64(raw.littleEndian(at: o, as: UInt16.self))
+                case .int32: v = Int64(raw.littleEndian(at: o, as: Int32.self))
+                case .uint32: v = Int64(raw.littleEndian(at: o, as: UInt32.self))
+                case .int64: v = raw.littleEndian(at: o, as: Int64.self)
+                case .uint64:
+                    let u = raw.littleEndian(at: o, as: UInt64.self)
+                    guard let fits = Int64(exactly: u) else {
+                        throw CodecError(path: path, "value \(u) at index \(i) does not fit in Int64")
+                    }
+                    v = fits
+                default: preconditionFailure("float dtype in readIntegers")
+                }
+                values.append(v)
+            }
+        }
+        return values
+    }
+
+    /// Writes `m` as a float32 C-order `.npy`, byte-identical to `np.save` of the same array.
+    public static func write(_ m: Matrix<Float>, to path: String) throws(CodecError) {
+        let writer = try NPYWriter(path: path, rows: m.rows, columns: m.columns)
+        try writer.append(m)
+        try writer.finish()
+    }
+
+    /// Writes a 1-D `<i8` array, byte-identical to `np.save(path, np.array(values, dtype=np.int64))`.
+    public static func write(integers: [Int64], to path: String) throws(CodecError) {
+        let file = try NPYFile(creating: path)
+        var bytes = NPYHeader.bytes(dtype: .int64, shape: [integers.count])
+        bytes.reserveCapacity(bytes.count + 8 * integers.count)
+        for v in integers { bytes.appendLittleEndian(v) }
+        try file.write(bytes)
+        try file.close()
+    }
+}

@@ -1,0 +1,324 @@
+import Glibc
+
+/// The element types LatentDB reads from `.npy` files (little-endian only). Raw values
+/// are NumPy's `descr` strings as `np.save` writes them.
+public enum NPYDType: String, Sendable, CaseIterable {
+    case float16 = "<f2", float32 = "<f4", float64 = "<f8"
+    case int8 = "|i1", int16 = "<i2", int32 = "<i4", int64 = "<i8"
+    case uint8 = "|u1", uint16 = "<u2", uint32 = "<u4", uint64 = "<u8"
+
+    public var itemSize: Int { Int(rawValue.dropFirst(2))! }
+    public var isFloatingPoint: Bool { rawValue.dropFirst().first == "f" }
+
+    /// Parses a NumPy `descr`; 1-byte types may carry any byte-order mark.
+    init(descr: String, path: String) throws(CodecError) {
+        if let known = NPYDType(rawValue: descr) { self = known; return }
+        let kind = descr.dropFirst()
+        if kind == "i1" || kind == "u1", let known = NPYDType(rawValue: "|" + kind) { self = known; return }
+        if descr.first == ">", let le = NPYDType(rawValue: "<" + kind) {
+            throw CodecError(path: path, "big-endian dtype '\(descr)' is not supported: expected little-endian '\(le.rawValue)' (use arr.astype('\(le.rawValue)'))")
+        }
+        if descr.first == "=", let le = NPYDType(rawValue: "<" + kind) { self = le; return }  // native = little on supported hosts
+        throw CodecError(path: path, "unsupported dtype '\(descr)': expected one of \(NPYDType.allCases.map(\.rawValue).joined(separator: " "))")
+    }
+}
+
+/// A parsed `.npy` header: format version, dtype, order, shape and where the data starts.
+struct NPYHeader {
+    var major: UInt8
+    var minor: UInt8
+    var dtype: NPYDType
+    var fortranOrder: Bool
+    var shape: [Int]
+    var dataOffset: Int
+    var elementCount: Int { shape.reduce(1, *) }
+    var dataByteCount: Int { elementCount * dtype.itemSize }
+
+    static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // "\x93NUMPY"
+    /// NumPy's `GROWTH_AXIS_MAX_DIGITS`: spare spaces after the dict so the shape can grow in place.
+    static let growthDigits = 21
+
+    /// Reads and validates the header of the open file `file` (positioned at 0), including
+    /// that the data size matches the file size.
+    static func read(_ file: NPYFile) throws(CodecError) -> NPYHeader {
+        let path = file.path
+        var prefix = [UInt8](repeating: 0, count: 10)
+        let got = try file.read(into: &prefix)
+        guard got >= 6, Array(prefix[0..<6]) == magic else {
+            throw CodecError(path: path, "not an .npy file: expected magic \\x93NUMPY, found \(got) bytes \(Array(prefix[0..<min(got, 6)]))")
+        }
+        guard got == 10 else { throw CodecError(path: path, "truncated header: file ends after \(got) bytes") }
+        let major = prefix[6], minor = prefix[7]
+        guard (major == 1 || major == 2 || major == 3) && minor == 0 else {
+            throw CodecError(path: path, "unsupported .npy format version \(major).\(minor): expected 1.0, 2.0 or 3.0")
+        }
+        var headerLength: Int
+        var dataOffset: Int
+        if major == 1 {
+            headerLength = Int(prefix[8]) | Int(prefix[9]) << 8
+            dataOffset = 10 + headerLength
+        } else {
+            var more = [UInt8](repeating: 0, count: 2)
+            guard try file.read(into: &more) == 2 else { throw CodecError(path: path, "truncated header: file ends after 10 bytes") }
+            headerLength = Int(prefix[8]) | Int(prefix[9]) << 8 | Int(more[0]) << 16 | Int(more[1]) << 24
+            dataOffset = 12 + headerLength
+        }
+        var headerBytes = [UInt8](repeating: 0, count: headerLength)
+        let headerGot = try file.read(into: &headerBytes)
+        guard headerGot == headerLength else {
+            throw CodecError(path: path, "truncated header: expected \(headerLength) header bytes, found \(headerGot)")
+        }
+        // Versions 1 and 2 are latin-1, version 3 is UTF-8.
+        let text = major == 3 ? String(decoding: headerBytes, as: UTF8.self)
+                              : String(String.UnicodeScalarView(headerBytes.map { Unicode.Scalar($0) }))
+        var parser = DictParser(text: text, path: path)
+        let dict = try parser.parse()
+        guard Set(dict.keys) == ["descr", "fortran_order", "shape"] else {
+            throw CodecError(path: path, "malformed header: expected keys descr, fortran_order, shape, found \(dict.keys.sorted())")
+        }
+        guard case .string(let descr)? = dict["descr"] else {
+            throw CodecError(path: path, "unsupported dtype \(dict["descr"]!): expected a simple type such as '<f4' (structured arrays are not supported)")
+        }
+        guard case .bool(let fortranOrder)? = dict["fortran_order"] else {
+            throw CodecError(path: path, "malformed header: fortran_order must be True or False")
+        }
+        guard case .tuple(let shape)? = dict["shape"], shape.allSatisfy({ $0 >= 0 }) else {
+            throw CodecError(path: path, "malformed header: shape must be a tuple of non-negative integers")
+        }
+        let dtype = try NPYDType(descr: descr, path: path)
+        let header = NPYHeader(major: major, minor: minor, dtype: dtype, fortranOrder: fortranOrder,
+                               shape: shape, dataOffset: dataOffset)
+        var expected = dtype.itemSize
+        for dim in shape {
+            let (p, overflow) = expected.multipliedReportingOverflow(by: dim)
+            guard !overflow else { throw CodecError(path: path, "malformed header: shape \(shape) is too large") }
+            expected = p
+        }
+        let found = try file.size() - dataOffset
+        guard found >= expected else {
+            throw CodecError(path: path, "truncated: shape \(shapeText(shape)) of \(descr) expected \(expected) bytes of data, found \(found)")
+        }
+        guard found == expected else {
+            throw CodecError(path: path, "shape \(shapeText(shape)) of \(descr) expected \(expected) bytes of data, found \(found) (\(found - expected) trailing bytes)")
+        }
+        return header
+    }
+
+    /// The header `np.save` writes for a C-order array of `dtype` and `shape`: version 1.0
+    /// (2.0 if the header needs more than 65535 bytes), the dict in sorted key order with
+    /// NumPy's spare growth spaces, space-padded so data starts at a multiple of 64,
+    /// newline-terminated.
+    static func bytes(dtype: NPYDType, shape: [Int]) -> [UInt8] {
+        var dict = "{'descr': '\(dtype.rawValue)', 'fortran_order': False, 'shape': \(shapeText(shape)), }"
+        if let first = shape.first { dict += String(repeating: " ", count: max(0, growthDigits - String(first).utf8.count)) }
+        let text = Array(dict.utf8)  // ASCII: the same bytes in latin-1
+        for (major, lengthBytes) in [(UInt8(1), 2), (UInt8(2), 4)] {
+            let hlen = text.count + 1
+            let padding = 64 - (6 + 2 + lengthBytes + hlen) % 64
+            let total = hlen + padding
+            if lengthBytes == 2 && total > Int(UInt16.max) { continue }
+            var out = magic + [major, 0]
+            if lengthBytes == 2 { out.appendLittleEndian(UInt16(total)) } else { out.appendLittleEndian(UInt32(total)) }
+            out += text
+            out += [UInt8](repeating: 0x20, count: padding)
+            out.append(0x0A)
+            return out
+        }
+        preconditionFailure("unreachable: version 2.0 header length fits in UInt32")
+    }
+}
+
+/// Python's `repr` of a shape tuple: `()`, `(5,)`, `(4955, 384)`.
+func shapeText(_ shape: [Int]) -> String {
+    shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+}
+
+/// The subset of Python literal syntax an `.npy` header uses: a dict of string keys to
+/// strings, booleans and tuples of integers.
+struct DictParser {
+    enum Value: CustomStringConvertible {
+        case string(String), bool(Bool), tuple([Int]), other(String)
+        var description: String {
+            switch self {
+            case .string(let s): "'\(s)'"
+            case .bool(let b): b ? "True" : "False"
+            case .tuple(let t): shapeText(t)
+            case .other(let s): s
+            }
+        }
+    }
+
+    let chars: [Character]
+    let path: String
+    var i = 0
+
+    init(text: String, path: String) {
+        chars = Array(text)
+        self.path = path
+    }
+
+    mutating func parse() throws(CodecError) -> [String: Value] {
+        var dict: [String: Value] = [:]
+        skipSpace()
+        try expect("{")
+        while true {
+            skipSpace()
+            if peek == "}" { i += 1; break }
+            guard case .string(let key) = try value() else { throw malformed("dict keys must be strings") }
+            skipSpace()
+            try expect(":")
+            skipSpace()
+            dict[key] = try value()
+            skipSpace()
+            if peek == "," { i += 1; continue }
+            skipSpace()
+            try expect("}")
+            break
+        }
+        skipSpace()
+        guard i == chars.count else { throw malformed("unexpected text after the dict") }
+        return dict
+    }
+
+    private var peek: Character? { i < chars.count ? chars[i] : nil }
+
+    private mutating func skipSpace() { while let c = peek, c.isWhitespace { i += 1 } }
+
+    private mutating func expect(_ c: Character) throws(CodecError) {
+        guard peek == c else { throw malformed("expected '\(c)' at character \(i), found \(peek.map { "'\($0)'" } ?? "end of header")") }
+        i += 1
+    }
+
+    private func malformed(_ what: String) -> CodecError {
+        CodecError(path: path, "malformed header dict: \(what): \(String(chars).trimmingSuffix())")
+    }
+
+    private mutating func value() throws(CodecError) -> Value {
+        guard let c = peek else { throw malformed("value expected at end of header") }
+        switch c {
+        case "'", "\"":
+            i += 1
+            let start = i
+            while let d = peek, d != c { i += 1 }
+            guard peek == c else { throw malformed("unterminated string") }
+            defer { i += 1 }
+            return .string(String(chars[start..<i]))
+        case "(":
+            i += 1
+            var items: [Int] = []
+            while true {
+                skipSpace()
+                if peek == ")" { i += 1; return .tuple(items) }
+                items.append(try integer())
+                skipSpace()
+                if peek == "," { i += 1; continue }
+                try expect(")")
+                return .tuple(items)
+            }
+        case "[", "{":
+            // A structured dtype (list of fields) or a nested dict: skip it balanced, report it.
+            let start = i
+            var depth = 0
+            repeat {
+                if chars[i] == "[" || chars[i] == "{" || chars[i] == "(" { depth += 1 }
+                if chars[i] == "]" || chars[i] == "}" || chars[i] == ")" { depth -= 1 }
+                i += 1
+            } while depth > 0 && i < chars.count
+            return .other(String(chars[start..<i]))
+        default:
+            let start = i
+            while let d = peek, d.isLetter || d.isNumber || d == "_" || d == "-" { i += 1 }
+            let word = String(chars[start..<i])
+            switch word {
+            case "True": return .bool(true)
+            case "False": return .bool(false)
+            case "": throw malformed("unexpected '\(c)' at character \(i)")
+            default:
+                return .other(word)
+            }
+        }
+    }
+
+    private mutating func integer() throws(CodecError) -> Int {
+        let start = i
+        while let d = peek, d.isNumber || d == "-" { i += 1 }
+        // NumPy < 2 wrote Python 2 longs as "3L".
+        let digits = String(chars[start..<i])
+        if peek == "L" { i += 1 }
+        guard let n = Int(digits) else { throw malformed("expected an integer in shape at character \(start)") }
+        return n
+    }
+}
+
+extension String {
+    fileprivate func trimmingSuffix() -> String {
+        var s = Substring(self)
+        while let last = s.last, last.isWhitespace { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+/// An open file, read or written with `read(2)`/`write(2)` in caller-sized chunks.
+final class NPYFile {
+    let path: String
+    private var fd: Int32
+
+    init(reading path: String) throws(CodecError) {
+        self.path = path
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CodecError(path: path, "cannot open for reading: \(String(cString: strerror(errno)))") }
+    }
+
+    init(creating path: String) throws(CodecError) {
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw CodecError(path: path, "cannot open for writing: \(String(cString: strerror(errno)))") }
+    }
+
+    deinit { if fd >= 0 { _ = Glibc.close(fd) } }
+
+    func size() throws(CodecError) -> Int {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw CodecError(path: path, "cannot stat: \(String(cString: strerror(errno)))") }
+        return Int(st.st_size)
+    }
+
+    /// Fills `buffer` from the current position; returns the bytes read (fewer only at end of file).
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(CodecError) -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = Glibc.read(fd, buffer.baseAddress! + done, buffer.count - done)
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw CodecError(path: path, "read failed: \(String(cString: strerror(errno)))") }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    func read(into bytes: inout [UInt8]) throws(CodecError) -> Int {
+        let result = bytes.withUnsafeMutableBytes { raw in Result { () throws(CodecError) in try read(into: raw) } }
+        return try result.get()
+    }
+
+    func write(_ buffer: UnsafeRawBufferPointer) throws(CodecError) {
+        var done = 0
+        while done < buffer.count {
+            let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw CodecError(path: path, "write failed: \(String(cString: strerror(errno)))") }
+            done += n
+        }
+    }
+
+    func write(_ bytes: [UInt8]) throws(CodecError) {
+        let result = bytes.withUnsafeBytes { raw in Result { () throws(CodecError) in try write(raw) } }
+        try result.get()
+    }
+
+    func close() throws(CodecError) {
+        let fd = self.fd
+        self.fd = -1
+        guard Glibc.close(fd) == 0 else { throw CodecError(path: path, "close failed: \(String(cString: strerror(errno)))") }
+    }
+}
