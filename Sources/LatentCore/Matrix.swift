@@ -2,13 +2,13 @@
 ///
 /// Every module passes embeddings around as `Matrix<Float>`; fitting uses `Matrix<Double>`.
 public struct Matrix<Scalar: BinaryFloatingPoint & Sendable>: Sendable, Equatable {
-    public private(set) var rows: Int
+    public let rows: Int
     public let columns: Int
-    /// Row-major storage, `rows * columns` long.
-    public var elements: [Scalar] {
-        didSet { precondition(elements.count == rows * columns, "Matrix storage resized behind its shape") }
-    }
+    /// Row-major storage, `rows * columns` long. Callers write elements in place but never
+    /// resize it (no `didSet` check here: one would copy the array on every element write).
+    public var elements: [Scalar]
 
+    @inlinable
     public init(rows: Int, columns: Int, elements: [Scalar]) {
         precondition(rows >= 0 && columns >= 0, "negative matrix shape \(rows)x\(columns)")
         precondition(elements.count == rows * columns,
@@ -18,19 +18,23 @@ public struct Matrix<Scalar: BinaryFloatingPoint & Sendable>: Sendable, Equatabl
         self.elements = elements
     }
 
+    @inlinable
     public init(rows: Int, columns: Int, repeating value: Scalar = 0) {
         self.init(rows: rows, columns: columns, elements: Array(repeating: value, count: rows * columns))
     }
 
     /// Builds a matrix from nested rows; all rows must have the same length.
+    @inlinable
     public init(_ nestedRows: [[Scalar]]) {
         let columns = nestedRows.first?.count ?? 0
         precondition(nestedRows.allSatisfy { $0.count == columns }, "ragged rows")
         self.init(rows: nestedRows.count, columns: columns, elements: nestedRows.flatMap { $0 })
     }
 
+    @inlinable
     public var shape: Shape { Shape(rows: rows, columns: columns) }
 
+    @inlinable
     public subscript(row: Int, column: Int) -> Scalar {
         get {
             precondition(row >= 0 && row < rows && column >= 0 && column < columns, "index out of range")
@@ -43,12 +47,14 @@ public struct Matrix<Scalar: BinaryFloatingPoint & Sendable>: Sendable, Equatabl
     }
 
     /// Row `i` as a fresh array.
+    @inlinable
     public func row(_ i: Int) -> [Scalar] {
         precondition(i >= 0 && i < rows, "row \(i) out of range 0..<\(rows)")
         return Array(elements[i * columns ..< (i + 1) * columns])
     }
 
     /// The rows at `indices`, in that order.
+    @inlinable
     public func gatherRows<S: Sequence>(_ indices: S) -> Matrix where S.Element == Int {
         var out: [Scalar] = []
         var count = 0
@@ -63,16 +69,20 @@ public struct Matrix<Scalar: BinaryFloatingPoint & Sendable>: Sendable, Equatabl
     /// Appends the rows of `other`, which must have the same number of columns.
     public mutating func appendRows(_ other: Matrix) {
         precondition(other.columns == columns, "appending \(other.columns) columns to \(columns)")
-        rows += other.rows
-        elements.append(contentsOf: other.elements)
+        var storage = elements
+        elements = []  // leaves `storage` uniquely referenced, so the append does not copy
+        storage.append(contentsOf: other.elements)
+        self = Matrix(rows: rows + other.rows, columns: columns, elements: storage)
     }
 
     /// Converts every element, e.g. `Matrix<Double>(converting: floats)` for fitting.
+    @inlinable
     public init<Other>(converting other: Matrix<Other>) {
         self.init(rows: other.rows, columns: other.columns, elements: other.elements.map { Scalar($0) })
     }
 
     /// The first non-finite element in row-major order, if any: `(row, column)`.
+    @inlinable
     public func firstNonFinite() -> (row: Int, column: Int)? {
         guard let flat = elements.firstIndex(where: { !$0.isFinite }) else { return nil }
         return (flat / max(columns, 1), flat % max(columns, 1))
@@ -83,6 +93,7 @@ public struct Matrix<Scalar: BinaryFloatingPoint & Sendable>: Sendable, Equatabl
 public struct Shape: Hashable, Sendable, CustomStringConvertible {
     public var rows: Int
     public var columns: Int
+    @inlinable
     public init(rows: Int, columns: Int) {
         self.rows = rows
         self.columns = columns
