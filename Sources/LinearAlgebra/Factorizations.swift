@@ -1,0 +1,108 @@
+internal import COpenBLAS
+public import LatentCore
+
+/// Thin singular value decomposition `A = U · diag(S) · Vᵀ` of an `m × n` matrix:
+/// `u` is `m × k`, `vt` is `k × n`, `singularValues` has `k = min(m, n)` entries, descending.
+/// The signs of matching singular vectors are arbitrary (products such as `U Vᵀ` are not).
+///
+/// The corresponding LAPACK routine is `dgesdd` (divide and conquer, as NumPy uses).
+/// - Throws: `LinearAlgebraError.noConvergence` when LAPACK reports `info > 0`.
+public func svd(_ a: Matrix<Double>) throws(LinearAlgebraError) -> (u: Matrix<Double>, singularValues: [Double], vt: Matrix<Double>) {
+    let m = a.rows, n = a.columns, k = min(m, n)
+    guard k > 0 else { return (Matrix(rows: m, columns: 0), [], Matrix(rows: 0, columns: n)) }
+    var work = a.elements   // dgesdd destroys its input
+    var s = [Double](repeating: 0, count: k)
+    var u = [Double](repeating: 0, count: m * k)
+    var vt = [Double](repeating: 0, count: k * n)
+    let info = work.withUnsafeMutableBufferPointer { pa in
+        s.withUnsafeMutableBufferPointer { ps in
+            u.withUnsafeMutableBufferPointer { pu in
+                vt.withUnsafeMutableBufferPointer { pv in
+                    LAPACKE_dgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "S")), blasInt(m), blasInt(n),
+                                   pa.baseAddress, blasInt(n), ps.baseAddress,
+                                   pu.baseAddress, blasInt(k), pv.baseAddress, blasInt(n))
+                }
+            }
+        }
+    }
+    try check(info, "dgesdd", .noConvergence)
+    return (Matrix(rows: m, columns: k, elements: u), s, Matrix(rows: k, columns: n, elements: vt))
+}
+
+/// Minimum-norm least squares: the `X` minimising `‖A X − B‖_F` with the smallest `‖X‖_F`
+/// (so an under-determined system gets the minimum-norm solution). `a` is `m × n`,
+/// `b` is `m × p`, the solution `n × p`.
+///
+/// Singular values below `rcond · σ_max` are treated as zero; the default
+/// `rcond = eps · max(m, n)` is NumPy's `lstsq(rcond=None)`. `rank` is the effective rank
+/// and `singularValues` those of `a` (descending).
+///
+/// The corresponding LAPACK routine is `dgelsd`.
+/// - Throws: `LinearAlgebraError.noConvergence` when LAPACK reports `info > 0`.
+public func leastSquares(_ a: Matrix<Double>, _ b: Matrix<Double>, rcond: Double? = nil)
+    throws(LinearAlgebraError) -> (solution: Matrix<Double>, rank: Int, singularValues: [Double])
+{
+    let m = a.rows, n = a.columns, p = b.columns
+    precondition(b.rows == m, "leastSquares: A has \(m) rows, B has \(b.rows)")
+    let rc = rcond ?? Double.ulpOfOne * Double(max(m, n))
+    let ldb = max(p, 1)
+    // dgelsd needs B as max(m, n) × p and overwrites it with the solution in the first n rows.
+    var work = a.elements
+    var rhs = [Double](repeating: 0, count: max(m, n) * p)
+    rhs.replaceSubrange(0..<(m * p), with: b.elements)
+    var s = [Double](repeating: 0, count: max(min(m, n), 1))
+    var rank: Int32 = 0
+    if m > 0 && n > 0 && p > 0 {
+        let info = work.withUnsafeMutableBufferPointer { pa in
+            rhs.withUnsafeMutableBufferPointer { pb in
+                s.withUnsafeMutableBufferPointer { ps in
+                    LAPACKE_dgelsd(LAPACK_ROW_MAJOR, blasInt(m), blasInt(n), blasInt(p),
+                                   pa.baseAddress, blasInt(n), pb.baseAddress, blasInt(ldb),
+                                   ps.baseAddress, rc, &rank)
+                }
+            }
+        }
+        try check(info, "dgelsd", .noConvergence)
+    }
+    let solution = Matrix(rows: n, columns: p, elements: Array(rhs[0..<(n * p)]))
+    return (solution, Int(rank), Array(s.prefix(min(m, n))))
+}
+
+/// Solves `A X = B` for a symmetric positive definite `A` (`n × n`) by Cholesky; if `A` turns
+/// out not to be positive definite, falls back to LU with partial pivoting.
+/// `usedCholesky` says which one produced the answer.
+///
+/// The corresponding LAPACK routines are `dposv` and, as a fallback, `dgesv`.
+/// - Throws: `LinearAlgebraError.singular` when `dgesv` finds an exactly singular matrix.
+public func solveSymmetricPositiveDefinite(_ a: Matrix<Double>, _ b: Matrix<Double>)
+    throws(LinearAlgebraError) -> (solution: Matrix<Double>, usedCholesky: Bool)
+{
+    let n = a.rows, p = b.columns
+    precondition(a.columns == n, "solveSymmetricPositiveDefinite: A is \(a.rows)×\(a.columns), not square")
+    precondition(b.rows == n, "solveSymmetricPositiveDefinite: A is \(n)×\(n) but B has \(b.rows) rows")
+    guard n > 0, p > 0 else { return (Matrix(rows: n, columns: p), true) }
+    var factor = a.elements
+    var x = b.elements
+    let info = factor.withUnsafeMutableBufferPointer { pa in
+        x.withUnsafeMutableBufferPointer { px in
+            LAPACKE_dposv(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), blasInt(n), blasInt(p),
+                          pa.baseAddress, blasInt(n), px.baseAddress, blasInt(p))
+        }
+    }
+    precondition(info >= 0, "dposv: illegal value in argument \(-info) (a LinearAlgebra bug)")
+    if info == 0 { return (Matrix(rows: n, columns: p, elements: x), true) }
+    // info > 0: leading minor not positive definite; dposv left A and B partly overwritten.
+    factor = a.elements
+    x = b.elements
+    var pivots = [Int32](repeating: 0, count: n)
+    let luInfo = factor.withUnsafeMutableBufferPointer { pa in
+        x.withUnsafeMutableBufferPointer { px in
+            pivots.withUnsafeMutableBufferPointer { pp in
+                LAPACKE_dgesv(LAPACK_ROW_MAJOR, blasInt(n), blasInt(p), pa.baseAddress, blasInt(n),
+                              pp.baseAddress, px.baseAddress, blasInt(p))
+            }
+        }
+    }
+    try check(luInfo, "dgesv", .singular)
+    return (Matrix(rows: n, columns: p, elements: x), false)
+}

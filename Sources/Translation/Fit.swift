@@ -1,0 +1,224 @@
+public import LatentCore
+public import LinearAlgebra
+import Foundation
+
+/// What fitting found out about the anchors.
+public struct FitReport: Sendable, Equatable {
+    public let anchorCount: Int
+    /// Mean over all n × d2 entries of (translated source anchor − true target anchor)², in
+    /// the target space as given (after undoing the scaling), with the returned translator.
+    /// NaN when the fit was asked not to measure it (it costs one more n × d1 × d2 product).
+    public let residualMSE: Double
+    /// `ortho`, `scaledOrtho`: of `XᵀY` (padded to max(d1, d2), so the padding shows as
+    /// zeros). `linear`, `lortho`, `affine`: of the least-squares design matrix (`X`, or
+    /// `[X, 1]` for affine), as `dgelsd` reports them. Descending, scaled anchors.
+    public let singularValues: [Double]
+    /// `exp` of the Shannon entropy of the singular values normalised to sum 1 (zeros
+    /// skipped): d for a flat spectrum, 1 when one direction carries everything.
+    public let effectiveRank: Double
+    /// `dgelsd`'s numerical rank of the design (`nil` for the Procrustes estimators).
+    public let numericalRank: Int?
+}
+
+/// The float64 fit, kept in the reference's own terms so that it can be checked against it.
+public struct Float64Translator: Sendable {
+    public let estimator: Estimator
+    public let scaling: Scaling
+    public let sourceShift: [Double], sourceScale: [Double]
+    public let targetShift: [Double], targetScale: [Double]
+    public let sourceMeanNorm: Double?, targetMeanNorm: Double?
+    /// The reference's `R`: `D × D` with `D = max(d1, d2)` for the Procrustes estimators
+    /// (rows of padding beyond d1 and columns beyond d2 are an arbitrary completion), else d1 × d2.
+    public let estimate: Matrix<Double>
+    public let bias: [Double]?
+    public var sourceDimension: Int { sourceShift.count }
+    public var targetDimension: Int { targetShift.count }
+
+    /// The reference order exactly: scale, [normalise], pad, `· R`, `+ b`, keep d2 columns,
+    /// [`· meanNorm`], unscale.
+    public func translate(_ x: Matrix<Double>) -> Matrix<Double> {
+        precondition(x.columns == sourceDimension, "translate: expected \(sourceDimension) columns, found \(x.columns)")
+        var xs = x
+        Standardizer.apply(&xs, shift: sourceShift, scale: sourceScale)
+        if scaling == .l2 { _ = Standardizer.normalizeRows(&xs) }
+        let padded = xs.padded(to: estimate.rows)
+        let z = gemm(padded, estimate)
+        let d2 = targetDimension
+        var out = [Double](repeating: 0, count: x.rows * d2)
+        let norm = targetMeanNorm ?? 1
+        for i in 0..<x.rows {
+            for j in 0..<d2 {
+                var v = z.elements[i * z.columns + j]
+                if let b = bias { v += b[j] }
+                v *= norm
+                out[i * d2 + j] = v * targetScale[j] + targetShift[j]
+            }
+        }
+        return Matrix(rows: x.rows, columns: d2, elements: out)
+    }
+
+    /// The Float32 translator: parameters rounded, `R` cut to its d1 × d2 block.
+    public var rounded: Translator {
+        let d1 = sourceDimension, d2 = targetDimension
+        let block = Matrix(rows: d1, columns: d2, elements: (0..<d1).flatMap { i in
+            (0..<d2).map { j in Float(estimate.elements[i * estimate.columns + j]) }
+        })
+        return Translator(
+            estimator: estimator, scaling: scaling,
+            sourceShift: sourceShift.map(Float.init), sourceScale: sourceScale.map(Float.init),
+            targetShift: targetShift.map(Float.init), targetScale: targetScale.map(Float.init),
+            sourceMeanNorm: sourceMeanNorm.map(Float.init), targetMeanNorm: targetMeanNorm.map(Float.init),
+            map: block, bias: bias?.map(Float.init))
+    }
+}
+
+extension Translator {
+    /// Fits a translator on anchor pairs: row i of `source` and row i of `target` are the same item.
+    /// The fit runs in Float64 (LAPACK `dgesdd` / `dgelsd`); the result is stored in Float32.
+    ///
+    /// Statistics, least squares and SVDs run in Float64; for the Procrustes estimators the
+    /// n × d1 × d2 product `XᵀY` of the (Float64-scaled) anchors runs in Float32 (`sgemm`, as
+    /// NumPy's float32 path does) since the map is stored in Float32 anyway; only the d × d SVD
+    /// needs Float64.
+    ///
+    /// - Parameter epsilon: machine epsilon for the "std < 10·eps counts as 1" rule; the
+    ///   default is Float32's, the precision the spaces are stored in.
+    /// - Parameter measureResidual: translate the anchors to fill `FitReport.residualMSE`.
+    /// - Throws: too few anchors, different anchor counts, NaN/Inf in the anchors, no convergence.
+    public static func fit(
+        source: Matrix<Float>, target: Matrix<Float>, estimator: Estimator, scaling: Scaling,
+        epsilon: Double = Double(Float.ulpOfOne), measureResidual: Bool = true
+    ) throws(TranslationError) -> (Translator, FitReport) {
+        try validate(source.rows, target.rows, firstNonFinite(source), firstNonFinite(target))
+        let (precise, spectrum) = try fitCore(widened(source), widened(target), estimator, scaling, epsilon,
+                                              crossInFloat: true)
+        let translator = precise.rounded
+        let mse = measureResidual ? meanSquaredError(translator.translate(source).elements, target.elements) : .nan
+        return (translator, spectrum.report(anchorCount: source.rows, residualMSE: mse))
+    }
+
+    /// `fit` entirely in Float64, for parity checks against the float64 reference.
+    /// - Parameter epsilon: default is Float64's (the data's precision).
+    public static func fitDouble(
+        source: Matrix<Double>, target: Matrix<Double>, estimator: Estimator, scaling: Scaling,
+        epsilon: Double = Double.ulpOfOne
+    ) throws(TranslationError) -> (Float64Translator, FitReport) {
+        try validate(source.rows, target.rows, firstNonFinite(source), firstNonFinite(target))
+        let (precise, spectrum) = try fitCore(source, target, estimator, scaling, epsilon, crossInFloat: false)
+        let mse = meanSquaredError(precise.translate(source).elements, target.elements)
+        return (precise, spectrum.report(anchorCount: source.rows, residualMSE: mse))
+    }
+
+    private static func validate(
+        _ n: Int, _ m: Int, _ badSource: (row: Int, column: Int)?, _ badTarget: (row: Int, column: Int)?
+    ) throws(TranslationError) {
+        guard n == m else { throw TranslationError(.anchorCountMismatch(source: n, target: m)) }
+        guard n >= 2 else { throw TranslationError(.tooFewAnchors(found: n)) }
+        if let b = badSource { throw TranslationError(.nonFinite(side: .source, row: b.row, column: b.column)) }
+        if let b = badTarget { throw TranslationError(.nonFinite(side: .target, row: b.row, column: b.column)) }
+    }
+
+    private static func fitCore(
+        _ source: Matrix<Double>, _ target: Matrix<Double>,
+        _ estimator: Estimator, _ scaling: Scaling, _ epsilon: Double, crossInFloat: Bool
+    ) throws(TranslationError) -> (Float64Translator, Spectrum) {
+        precondition(source.columns > 0 && target.columns > 0, "fit: a space with 0 dimensions")
+        var x = source, y = target
+        let sx = Standardizer(fitting: x, scaling: scaling, epsilon: epsilon)
+        let sy = Standardizer(fitting: y, scaling: scaling, epsilon: epsilon)
+        Standardizer.apply(&x, shift: sx.shift, scale: sx.scale)
+        Standardizer.apply(&y, shift: sy.shift, scale: sy.scale)
+        var nx: Double? = nil, ny: Double? = nil
+        if scaling == .l2 {
+            nx = Standardizer.normalizeRows(&x)
+            ny = Standardizer.normalizeRows(&y)
+        }
+        let (estimate, bias, spectrum): (Matrix<Double>, [Double]?, Spectrum)
+        do {
+            (estimate, bias, spectrum) = try Self.estimate(estimator, x, y, crossInFloat: crossInFloat)
+        } catch {
+            throw TranslationError(.numerical(error))
+        }
+        let precise = Float64Translator(
+            estimator: estimator, scaling: scaling,
+            sourceShift: sx.shift, sourceScale: sx.scale, targetShift: sy.shift, targetScale: sy.scale,
+            sourceMeanNorm: nx, targetMeanNorm: ny, estimate: estimate, bias: bias)
+        return (precise, spectrum)
+    }
+
+    /// The estimator on pre-processed anchors, as the reference computes it.
+    private static func estimate(_ estimator: Estimator, _ x: Matrix<Double>, _ y: Matrix<Double>, crossInFloat: Bool)
+        throws(LinearAlgebraError) -> (Matrix<Double>, [Double]?, Spectrum)
+    {
+        switch estimator {
+        case .ortho, .scaledOrtho:
+            // XpᵀYp of the zero-padded anchors is XᵀY in the top-left corner, zeros elsewhere:
+            // no need to materialise the padding.
+            let d = max(x.columns, y.columns)
+            let product = crossInFloat
+                ? widened(gemm(narrowed(x), narrowed(y), transposeA: true))
+                : gemm(x, y, transposeA: true)
+            let cross = product.padded(toRows: d, columns: d)
+            let (u, s, vt) = try svd(cross)
+            var r = gemm(u, vt)
+            if estimator == .scaledOrtho {
+                let energy = x.elements.reduce(0) { $0 + $1 * $1 }
+                let scale = energy > 0 ? s.reduce(0, +) / energy : 1
+                r = Matrix(rows: r.rows, columns: r.columns, elements: r.elements.map { $0 * scale })
+            }
+            return (r, nil, Spectrum(values: s, rank: nil))
+        case .linear:
+            let (w, rank, s) = try leastSquares(x, y)
+            return (w, nil, Spectrum(values: s, rank: rank))
+        case .lortho:
+            let (w, rank, s) = try leastSquares(x, y)
+            let (u, _, vt) = try svd(w)
+            return (gemm(u, vt), nil, Spectrum(values: s, rank: rank))
+        case .affine:
+            let (w, rank, s) = try leastSquares(x.appendingOnesColumn(), y)
+            let d1 = x.columns, d2 = y.columns
+            let map = Matrix(rows: d1, columns: d2, elements: Array(w.elements[0..<(d1 * d2)]))
+            return (map, Array(w.elements[(d1 * d2)...]), Spectrum(values: s, rank: rank))
+        }
+    }
+}
+
+private struct Spectrum {
+    var values: [Double]
+    var rank: Int?
+
+    func report(anchorCount: Int, residualMSE: Double) -> FitReport {
+        let total = values.reduce(0) { $0 + max($1, 0) }
+        var entropy = 0.0
+        if total > 0 {
+            for v in values where v > 0 { let p = v / total; entropy -= p * log(p) }
+        }
+        return FitReport(anchorCount: anchorCount, residualMSE: residualMSE, singularValues: values,
+                         effectiveRank: total > 0 ? exp(entropy) : 0, numericalRank: rank)
+    }
+}
+
+// LatentCore's `init(converting:)` and `firstNonFinite()` are generic and not inlinable, so
+// they run unspecialised (slower than the SVD at n = 5,000): concrete versions here.
+private func widened(_ m: Matrix<Float>) -> Matrix<Double> {
+    Matrix(rows: m.rows, columns: m.columns, elements: m.elements.withUnsafeBufferPointer { $0.map(Double.init) })
+}
+
+private func narrowed(_ m: Matrix<Double>) -> Matrix<Float> {
+    Matrix(rows: m.rows, columns: m.columns, elements: m.elements.withUnsafeBufferPointer { $0.map(Float.init) })
+}
+
+private func firstNonFinite<T: BinaryFloatingPoint>(_ m: Matrix<T>) -> (row: Int, column: Int)? {
+    m.elements.withUnsafeBufferPointer { p in
+        guard let k = p.firstIndex(where: { !$0.isFinite }) else { return nil }
+        return (k / m.columns, k % m.columns)
+    }
+}
+
+private func meanSquaredError<T: BinaryFloatingPoint>(_ a: [T], _ b: [T]) -> Double {
+    precondition(a.count == b.count)
+    guard !a.isEmpty else { return 0 }
+    var sum = 0.0
+    for i in a.indices { let d = Double(a[i]) - Double(b[i]); sum += d * d }
+    return sum / Double(a.count)
+}

@@ -1,0 +1,28 @@
+/// How anchors are pre-processed before the map is fitted; the target side is undone after.
+public enum Scaling: String, CaseIterable, Codable, Sendable {
+    /// Per-dimension mean and unbiased (n − 1) standard deviation of the anchors; a deviation
+    /// below `10 · epsilon` (or exactly 0) counts as 1, so a dead dimension passes unchanged.
+    case standard
+    /// `standard`, then every row divided by its L2 norm (floor 1e-12: a zero row stays zero);
+    /// translated rows are multiplied by the mean L2 norm of the scaled target anchors.
+    case l2
+    /// Subtract the per-dimension mean only.
+    case center
+    /// No pre-processing.
+    case none
+}
+
+/// What fits the map `W` between pre-processed anchors `X` (n × d1) and `Y` (n × d2).
+public enum Estimator: String, CaseIterable, Codable, Sendable {
+    /// Procrustes: `R = U Vᵀ` from the SVD of `XᵀY`, both sides zero-padded on the right to
+    /// `max(d1, d2)` columns. Orthogonal, hence invertible.
+    case ortho
+    /// Least squares `argmin ‖X W − Y‖_F`, minimum norm, no bias.
+    case linear
+    /// The least-squares solution replaced by `U Vᵀ` of its own SVD (its polar factor).
+    case lortho
+    /// Least squares on `[X, 1]`: a map plus a bias, in closed form.
+    case affine
+    /// Procrustes times one global scale `s = trace(Σ) / ‖X‖²_F` (the best scaled rotation).
+    case scaledOrtho
+}

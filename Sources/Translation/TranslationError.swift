@@ -1,0 +1,41 @@
+public import LinearAlgebra
+
+/// Bad input to fitting or applying a translator, or a numerical failure while fitting.
+public struct TranslationError: Error, CustomStringConvertible, Sendable, Equatable {
+    public enum Side: String, Sendable, Equatable { case source, target }
+
+    public enum Kind: Sendable, Equatable {
+        /// Fitting needs at least two anchor pairs (the unbiased std divides by n − 1).
+        case tooFewAnchors(found: Int)
+        /// Anchors are pairs: row i of the source matches row i of the target.
+        case anchorCountMismatch(source: Int, target: Int)
+        /// A NaN or infinity in the anchors, at `row`, `column` (0-based).
+        case nonFinite(side: Side, row: Int, column: Int)
+        /// LAPACK did not converge.
+        case numerical(LinearAlgebraError)
+        /// Only orthogonal maps have a closed-form inverse.
+        case notInvertible(Estimator)
+        /// The input to `translateChecked` has the wrong number of columns.
+        case dimensionMismatch(expected: Int, found: Int)
+    }
+
+    public let kind: Kind
+    public init(_ kind: Kind) { self.kind = kind }
+
+    public var description: String {
+        switch kind {
+        case .tooFewAnchors(let n):
+            return "2 anchors needed, found \(n)"
+        case .anchorCountMismatch(let s, let t):
+            return "anchor counts differ: \(s) source rows, \(t) target rows"
+        case .nonFinite(let side, let row, let column):
+            return "\(side.rawValue) anchors contain NaN or infinity at row \(row), column \(column)"
+        case .numerical(let error):
+            return "fitting failed: \(error)"
+        case .notInvertible(let estimator):
+            return "a '\(estimator.rawValue)' translator has no inverse (only 'ortho' does)"
+        case .dimensionMismatch(let expected, let found):
+            return "expected \(expected) columns, found \(found)"
+        }
+    }
+}

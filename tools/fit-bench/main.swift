@@ -1,0 +1,119 @@
+// Fit and apply timings for the Translation module: `swift run -c release fit-bench [--quick]`.
+// Compare with /work/shared/bench/anchor_fit.py run in the same session (ratios, not absolutes:
+// the machine is shared and noisy).
+import Foundation
+import LatentCore
+import LinearAlgebra
+import Translation
+
+
+func gaussian(_ rows: Int, _ columns: Int, _ g: inout SeededGenerator) -> Matrix<Float> {
+    var out = [Float](repeating: 0, count: rows * columns)
+    var i = 0
+    while i < out.count {
+        let u = Float.random(in: Float.ulpOfOne..<1, using: &g), v = Float.random(in: 0..<1, using: &g)
+        let r = (-2 * log(u)).squareRoot()
+        out[i] = r * cos(2 * .pi * v)
+        if i + 1 < out.count { out[i + 1] = r * sin(2 * .pi * v) }
+        i += 2
+    }
+    return Matrix(rows: rows, columns: columns, elements: out)
+}
+
+func normalizeRows(_ m: inout Matrix<Float>) {
+    let norms = rowNorms(m)
+    let d = m.columns
+    m.withUnsafeMutableElements { p in
+        for i in 0..<norms.count { for j in 0..<d { p[i * d + j] /= max(norms[i], 1e-12) } }
+    }
+}
+
+/// Embedding-like source (low rank + noise, common offset, unit rows) and a target that is a
+/// rotated, anisotropically stretched, shifted, noisy copy of it (unit rows).
+func makePair(n: Int, d: Int, seed: UInt64) throws -> (Matrix<Float>, Matrix<Float>) {
+    var g = SeededGenerator(seed: seed)
+    let rank = d / 4
+    var x = gemm(gaussian(n, rank, &g), gaussian(rank, d, &g))
+    let noise = gaussian(n, d, &g), offset = gaussian(1, d, &g)
+    x.withUnsafeMutableElements { p in
+        for i in 0..<n { for j in 0..<d { p[i * d + j] += 3 * noise.elements[i * d + j] + 10 * offset.elements[j] } }
+    }
+    normalizeRows(&x)
+    let (u, _, vt) = try svd(Matrix<Double>(converting: gaussian(d, d, &g)))
+    var y = gemm(x, Matrix<Float>(converting: gemm(u, vt)))
+    let stretch = (0..<d).map { _ in Float.random(in: 0.5...1.5, using: &g) }
+    let yNoise = gaussian(n, d, &g)
+    let shift = gaussian(1, d, &g)
+    y.withUnsafeMutableElements { p in for i in 0..<n { for j in 0..<d {
+        p[i * d + j] = p[i * d + j] * stretch[j] + 0.3 * shift.elements[j] / Float(d).squareRoot()
+            + 0.2 / Float(d).squareRoot() * yNoise.elements[i * d + j]
+    } } }
+    normalizeRows(&y)
+    return (x, y)
+}
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = ContinuousClock.now
+    try body()
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+}
+
+func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
+
+let quick = CommandLine.arguments.contains("--quick")
+let reps = quick ? 1 : 3
+let n = 5_000
+let dims = quick ? [384] : [384, 768, 1_024]
+let applyRows = quick ? 10_000 : 100_000
+let threadCounts = [1, 2]
+let estimators: [Estimator] = [.ortho, .linear, .lortho, .affine, .scaledOrtho]
+
+var records: [[String: Any]] = []
+print("threads  d      estimator    fit median (s)  residual MSE")
+for d in dims {
+    let (x, y) = try makePair(n: n, d: d, seed: UInt64(d))
+    for threads in threadCounts {
+        setThreadCount(threads)
+        _ = try Translator.fit(source: x.gatherRows(0..<200), target: y.gatherRows(0..<200), estimator: .ortho, scaling: .standard)
+        for estimator in estimators {
+            var times: [Double] = []
+            var mse = 0.0
+            for _ in 0..<reps {
+                times.append(try seconds { _ = try Translator.fit(source: x, target: y, estimator: estimator, scaling: .standard, measureResidual: false) })
+            }
+            mse = try Translator.fit(source: x, target: y, estimator: estimator, scaling: .standard).1.residualMSE
+            let t = median(times)
+            print(String(format: "%-8d %-6d %-12@ %-15.4f %.3e", threads, d, estimator.rawValue, t, mse))
+            records.append(["kind": "fit", "n": n, "d": d, "threads": threads, "estimator": estimator.rawValue,
+                            "median_s": t, "runs": times, "residual_mse": mse])
+        }
+    }
+}
+
+// Applying a translator vs one sgemm of the same size (100,000 × 768 · 768 × 768).
+let d = 768
+let (ax, ay) = try makePair(n: n, d: d, seed: 7)
+var g = SeededGenerator(seed: 99)
+let rows = gaussian(applyRows, d, &g)
+print("\nthreads  apply (s)  sgemm (s)  ratio   sgemm+alloc (s)  ratio   (\(applyRows) × \(d) rows, scaling)")
+for threads in threadCounts {
+    setThreadCount(threads)
+    for scaling in [Scaling.standard, .l2] {
+        let (t, _) = try Translator.fit(source: ax, target: ay, estimator: .ortho, scaling: scaling)
+        var out = Matrix<Float>(rows: applyRows, columns: d)
+        var applyTimes: [Double] = [], gemmTimes: [Double] = [], allocTimes: [Double] = []
+        var checksum: Float = 0
+        for _ in 0..<reps {
+            gemmTimes.append(seconds { gemm(rows, t.map, into: &out) })
+            allocTimes.append(seconds { checksum += gemm(rows, t.map).elements[0] })
+            applyTimes.append(seconds { checksum += t.translate(rows).elements[0] })
+        }
+        let (a, s, f) = (median(applyTimes), median(gemmTimes), median(allocTimes))
+        print(String(format: "%-8d %-10.4f %-10.4f %.3f   %-16.4f %.3f   %@", threads, a, s, a / s, f, a / f, scaling.rawValue))
+        records.append(["kind": "apply", "rows": applyRows, "d": d, "threads": threads, "scaling": scaling.rawValue,
+                        "apply_median_s": a, "sgemm_median_s": s, "ratio": a / s, "sgemm_alloc_median_s": f, "ratio_vs_alloc": a / f, "checksum": Double(checksum)])
+    }
+}
+let json = try JSONSerialization.data(withJSONObject: ["bench": "fit-bench", "results": records], options: [.sortedKeys])
+print(String(decoding: json, as: UTF8.self))
