@@ -17,27 +17,32 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 
         .target(name: "LatentCore"),
-        // PENDING .target(name: "LinearAlgebra", dependencies: ["LatentCore", "COpenBLAS"]),
-        // PENDING .target(name: "EmbeddingCodec", dependencies: ["LatentCore", "CLZ4"]),
-        // PENDING .target(name: "Translation", dependencies: ["LatentCore", "LinearAlgebra"]),
-        // PENDING .target(name: "NeighborSearch", dependencies: ["LatentCore", "LinearAlgebra"]),
+        .target(name: "LinearAlgebra", dependencies: ["LatentCore", "COpenBLAS"]),
+        .target(name: "EmbeddingCodec", dependencies: ["LatentCore", "CLZ4"]),
+        .target(name: "Translation", dependencies: ["LatentCore", "LinearAlgebra"]),
+        .target(name: "NeighborSearch", dependencies: ["LatentCore", "COpenBLAS"]),
         .target(
             name: "Storage",
             dependencies: ["LatentCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "LatentDB",
-            dependencies: ["LatentCore", "Storage"]),  // PENDING-DEPS "LinearAlgebra", "EmbeddingCodec", "Translation", "NeighborSearch"
+            dependencies: ["LatentCore", "LinearAlgebra", "EmbeddingCodec", "Translation", "NeighborSearch", "Storage"]),
         .executableTarget(
             name: "latentdb",
             dependencies: ["LatentDB", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        // PENDING .testTarget(name: "LatentCoreTests", dependencies: ["LatentCore"]),
-        // PENDING .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
-        // PENDING .testTarget(name: "EmbeddingCodecTests", dependencies: ["EmbeddingCodec"]),
-        // PENDING .testTarget(name: "TranslationTests", dependencies: ["Translation"]),
-        // PENDING .testTarget(name: "NeighborSearchTests", dependencies: ["NeighborSearch"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        // Benchmarks (run with `swift run -c release NAME`; see tools/README.md).
+        .executableTarget(name: "codec-bench", dependencies: ["EmbeddingCodec"], path: "tools/codec-bench"),
+        .executableTarget(name: "fit-bench", dependencies: ["LatentCore", "LinearAlgebra", "Translation"], path: "tools/fit-bench"),
+        .executableTarget(name: "knn-bench", dependencies: ["NeighborSearch", "LatentCore", "COpenBLAS"], path: "tools/knn-bench"),
+
+        .testTarget(name: "LatentCoreTests", dependencies: ["LatentCore"]),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "EmbeddingCodecTests", dependencies: ["EmbeddingCodec"], exclude: ["Fixtures"]),
+        .testTarget(name: "TranslationTests", dependencies: ["Translation", "LinearAlgebra"], exclude: ["Fixtures"]),
+        .testTarget(name: "NeighborSearchTests", dependencies: ["NeighborSearch"], exclude: ["Fixtures"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LatentDBTests", dependencies: ["LatentDB"]),
-        .testTarget(name: "CLITests", dependencies: ["latentdb"]),
+        .testTarget(name: "CLITests", dependencies: ["latentdb", "EmbeddingCodec", "LatentCore"], exclude: ["Fixtures"]),
     ]
 )

@@ -66,6 +66,11 @@ public struct BlockLocation: Sendable, Equatable {
     public let index: Int
     public let firstRow: Int
     public let rowCount: Int
+    public init(index: Int, firstRow: Int, rowCount: Int) {
+        self.index = index
+        self.firstRow = firstRow
+        self.rowCount = rowCount
+    }
 }
 
 public struct AnchorSetRecord: Sendable, Equatable {

@@ -1,0 +1,167 @@
+import EmbeddingCodec
+import Foundation
+import NeighborSearch
+import Storage
+import Translation
+
+public struct NeighborResult: Codable, Sendable {
+    public let key: String
+    public let label: String?
+    public let score: Float
+    public let row: Int
+}
+
+public struct QueryResult: Codable, Sendable {
+    /// The query's key in the source space, or its row in the input file.
+    public let query: String
+    public let neighbors: [NeighborResult]
+}
+
+public struct KNNSummary: Codable, Sendable {
+    public let from: String
+    public let to: String
+    public let k: Int
+    public let metric: String
+    public let csls: Bool
+    public let translator: String?
+    public let results: [QueryResult]
+}
+
+public struct Prediction: Codable, Sendable {
+    public let query: String
+    public let label: String
+    public let score: Float
+}
+
+public struct ClassifySummary: Codable, Sendable {
+    public let from: String
+    public let to: String
+    public let decoder: String
+    public let translator: String?
+    public let trainedOn: Int
+    public let predictions: [Prediction]
+}
+
+public enum DecoderKind: String, CaseIterable, Codable, Sendable {
+    case knn, linear
+}
+
+extension LatentStore {
+    /// Queries from `from` (translated as `choice` says) answered against `to`'s stored items.
+    public func knn(from: SpaceName, to: SpaceName, choice: TranslatorChoice, input: QueryInput, k: Int,
+                    metric: Metric = .cosine, csls: Bool = false) throws -> KNNSummary {
+        guard k >= 1 else { throw LatentError(.badInput, "k must be at least 1, found \(k)") }
+        let (translator, fingerprint, _) = try resolveTranslator(from: from, to: to, choice: choice)
+        let sourceDimension = try translator?.sourceDimension ?? space(from).dimension
+        let (raw, keys) = try queries(input, from: from, expectedDimension: sourceDimension)
+        let queries = translator?.translate(raw) ?? raw
+        // r_S for CSLS: how close each target item sits to the translated source space.
+        let sourceSet: Matrix<Float>? = csls ? try translatedSourceSet(from: from, translator: translator, fallback: queries) : nil
+
+        let (neighbors, items) = try read { tx -> ([[Neighbor]], [ItemRecord]) in
+            let target = try tx.space(to)
+            guard k <= target.rowCount else {
+                throw LatentError(.badInput, "k = \(k) is larger than \(to), which has \(target.rowCount) items")
+            }
+            guard queries.columns == target.dimension else {
+                throw LatentError(.badInput, "queries have \(queries.columns) dimensions after translation; \(to) has \(target.dimension)")
+            }
+            var penalty: [Float]? = nil
+            var rT: [Float] = []
+            if let sourceSet {
+                var rS: [Float] = []
+                rS.reserveCapacity(target.rowCount)
+                var targetK = try NeighborAccumulator(queries: queries, k: min(10, target.rowCount), metric: .cosine)
+                try Self.forEachBlock(tx, space: target) { first, block in
+                    rS += try CSLS.meanTopKSimilarity(of: block, against: sourceSet, k: 10)
+                    try targetK.add(block: block, firstRow: first)
+                }
+                rT = targetK.results().map { $0.isEmpty ? 0 : $0.reduce(0) { $0 + $1.score } / Float($0.count) }
+                penalty = rS.map { $0 / 2 }
+            }
+            var accumulator = try NeighborAccumulator(queries: queries, k: k, metric: csls ? .cosine : metric, rowPenalty: penalty)
+            try Self.forEachBlock(tx, space: target) { first, block in try accumulator.add(block: block, firstRow: first) }
+            var results = accumulator.results()
+            if csls {
+                results = results.enumerated().map { i, list in list.map { Neighbor(row: $0.row, score: 2 * $0.score - rT[i]) } }
+            }
+            return (results, try tx.items(datasetID: target.datasetID))
+        }
+        let results = neighbors.enumerated().map { i, list in
+            QueryResult(query: keys?[i] ?? "\(i)", neighbors: list.map {
+                NeighborResult(key: items[$0.row].key, label: items[$0.row].label, score: $0.score, row: $0.row)
+            })
+        }
+        return KNNSummary(from: from.description, to: to.description, k: k, metric: csls ? "csls" : metric.rawValue, csls: csls,
+                          translator: fingerprint, results: results)
+    }
+
+    /// The source space translated into the target (the population CSLS measures hubness against).
+    func translatedSourceSet(from: SpaceName, translator: Translator?, fallback: Matrix<Float>) throws -> Matrix<Float> {
+        guard (try read { try $0.findSpace(from) }) != nil else { return fallback }
+        let source = try load(from).matrix
+        return translator?.translate(source) ?? source
+    }
+
+    /// Class names of a labelled dataset, in class-id order: numeric when every label is an
+    /// integer, else lexicographic (ties in the decoders go to the smaller id).
+    static func classNames(_ labels: [String]) -> [String] {
+        let distinct = Array(Set(labels))
+        if distinct.allSatisfy({ Int($0) != nil }) { return distinct.sorted { Int($0)! < Int($1)! } }
+        return distinct.sorted()
+    }
+
+    /// The labelled train rows of a space (all labelled rows when it has no splits).
+    static func decoderTrainingRows(_ items: [ItemRecord]) -> [Int] {
+        let hasSplits = items.contains { $0.split != nil }
+        return items.indices.filter { items[$0].label != nil && (!hasSplits || items[$0].split == "train") }
+    }
+
+    /// Predicted labels in `to` for queries from `from`.
+    public func classify(from: SpaceName, to: SpaceName, choice: TranslatorChoice, input: QueryInput,
+                         decoder: DecoderKind = .knn) throws -> ClassifySummary {
+        let (translator, fingerprint, _) = try resolveTranslator(from: from, to: to, choice: choice)
+        let sourceDimension = try translator?.sourceDimension ?? space(from).dimension
+        let (raw, keys) = try queries(input, from: from, expectedDimension: sourceDimension)
+        let queries = translator?.translate(raw) ?? raw
+        let target = try load(to)
+        guard queries.columns == target.matrix.columns else {
+            throw LatentError(.badInput, "queries have \(queries.columns) dimensions after translation; \(to) has \(target.matrix.columns)")
+        }
+        let trainRows = Self.decoderTrainingRows(target.items)
+        guard !trainRows.isEmpty else {
+            throw LatentError(.badInput, "\(to) has no labelled items to train a decoder on: register dataset '\(to.dataset)' with --labels")
+        }
+        let names = Self.classNames(trainRows.map { target.items[$0].label! })
+        let classID = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        let train = target.matrix.gatherRows(trainRows)
+        let labels = trainRows.map { classID[target.items[$0].label!]! }
+        let predictions: [(label: Int, score: Float)]
+        switch decoder {
+        case .knn:
+            predictions = try KNNClassifier(train: train, labels: labels, classCount: names.count).predict(queries)
+        case .linear:
+            predictions = try cachedRidge(space: target.record, trainRows: trainRows, train: train, labels: labels, classCount: names.count).predict(queries)
+        }
+        return ClassifySummary(
+            from: from.description, to: to.description, decoder: decoder.rawValue, translator: fingerprint, trainedOn: trainRows.count,
+            predictions: predictions.enumerated().map { i, p in Prediction(query: keys?[i] ?? "\(i)", label: names[p.label], score: p.score) })
+    }
+
+    /// A ridge decoder of a space version, cached by fingerprint like translators.
+    func cachedRidge(space: SpaceRecord, trainRows: [Int], train: Matrix<Float>, labels: [Int], classCount: Int) throws -> RidgeClassifier {
+        var text = "latentdb-decoder|ridge|v1|\(space.version)|\(classCount)|"
+        text += trainRows.map(String.init).joined(separator: ",") + "|" + labels.map(String.init).joined(separator: ",")
+        let fingerprint = Array(text.utf8).withUnsafeBytes { hex(xxh64($0, seed: 0)) + hex(xxh64($0, seed: 1)) }
+        if let record = try read({ try $0.decoder(fingerprint: fingerprint) }), let ridge = try? RidgeParameters.decode(record.parameters) {
+            return ridge
+        }
+        let ridge = try RidgeClassifier(train: train, labels: labels, classCount: classCount)
+        try write { tx in
+            try tx.saveDecoder(DecoderRecord(fingerprint: fingerprint, spaceVersion: space.version, kind: "ridge",
+                                             parameters: RidgeParameters.encode(ridge),
+                                             createdAt: ISO8601DateFormatter().string(from: Date()), libraryVersion: Self.libraryVersion))
+        }
+        return ridge
+    }
+}

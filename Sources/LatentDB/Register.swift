@@ -1,0 +1,233 @@
+import EmbeddingCodec
+import Foundation
+import LatentCore
+import Storage
+
+public struct RegisterRequest: Sendable {
+    public var name: SpaceName
+    public var embeddingsPath: String
+    public var keysPath: String?
+    public var labelsPath: String?
+    public var splitPath: String?
+    public var codec: BlockCodec
+    public var replace: Bool
+    public var provenance: String?
+
+    public init(name: SpaceName, embeddingsPath: String, keysPath: String? = nil, labelsPath: String? = nil,
+                splitPath: String? = nil, codec: BlockCodec = .defaultCodec, replace: Bool = false, provenance: String? = nil) {
+        self.name = name
+        self.embeddingsPath = embeddingsPath
+        self.keysPath = keysPath
+        self.labelsPath = labelsPath
+        self.splitPath = splitPath
+        self.codec = codec
+        self.replace = replace
+        self.provenance = provenance
+    }
+}
+
+public struct RegisterResult: Codable, Sendable {
+    public let space: String
+    public let rows: Int
+    public let dim: Int
+    public let sourceDType: String
+    public let codec: String
+    public let rawBytes: Int
+    public let storedBytes: Int
+    public let compressionRatio: Double
+    public let version: String
+    /// The file's rows were in another order than the dataset's and were re-aligned.
+    public let realigned: Bool
+    public let replaced: Bool
+    public let datasetCreated: Bool
+}
+
+extension LatentStore {
+    /// Registers the embeddings of one `.npy` file as space `request.name`, in one transaction.
+    public func register(_ request: RegisterRequest, progress: ((Int, Int) -> Void)? = nil) throws -> RegisterResult {
+        let file = request.embeddingsPath
+        let reader = try NPYReader(path: file)
+        let rows = reader.rows, dim = reader.columns
+        guard dim > 0 else { throw LatentError(.badInput, "\(file): embeddings have 0 columns; expected at least 1") }
+
+        let keys = try request.keysPath.map { try Self.readKeys($0, rows: rows, embeddings: file) } ?? (0 ..< rows).map(String.init)
+        let labels = try request.labelsPath.map { try Self.readLabels($0, rows: rows, embeddings: file) }
+        let splits = try request.splitPath.map { path in
+            try Self.checkedLines(path, what: "split", rows: rows, embeddings: file).map { $0.isEmpty ? nil : $0 }
+        }
+        let keysHash = hex(Self.hashKeys(keys))
+
+        return try write { tx in
+            // The dataset: created by the first space, shared (keys, labels, splits) by the others.
+            var datasetCreated = false
+            var order: [Int]? = nil  // dataset row → file row, when the file is in another order
+            let dataset: DatasetRecord
+            if let existing = try tx.dataset(named: request.name.dataset) {
+                dataset = existing
+                let stored = try tx.items(datasetID: existing.id)
+                if existing.keysHash != keysHash {
+                    order = try Self.alignment(of: keys, to: stored.map(\.key), file: file, dataset: existing.name)
+                }
+                let reorder = { (values: [String?]) in order.map { $0.map { values[$0] } } ?? values }
+                try tx.updateItemAnnotations(
+                    datasetID: existing.id,
+                    labels: try labels.flatMap { try Self.merge(reorder($0), into: stored.map(\.label), what: "label", keys: stored.map(\.key), file: request.labelsPath!) },
+                    splits: try splits.flatMap { try Self.merge(reorder($0), into: stored.map(\.split), what: "split", keys: stored.map(\.key), file: request.splitPath!) })
+            } else {
+                let items = keys.indices.map { ItemRecord(key: keys[$0], label: labels?[$0], split: splits?[$0]) }
+                dataset = try tx.createDataset(name: request.name.dataset, items: items, keysHash: keysHash)
+                datasetCreated = true
+            }
+
+            var replaced = false
+            if let old = try tx.findSpace(request.name) {
+                guard request.replace else {
+                    throw LatentError(.badInput, "space \(request.name) already exists (\(old.rowCount) × \(old.dimension)); pass --replace to swap it")
+                }
+                try tx.removeSpace(old, keepDataset: true)
+                replaced = true
+            }
+
+            let blockRows = Self.blockRows(dimension: dim)
+            let spaceID = try tx.beginSpace(NewSpace(
+                name: request.name, rowCount: rows, dimension: dim, sourceDType: reader.dtype.rawValue,
+                codec: request.codec.rawValue, blockRows: blockRows, provenance: request.provenance,
+                libraryVersion: Self.libraryVersion), datasetID: dataset.id)
+
+            var hasher = SpaceVersionHasher(keysHash: keysHash, rows: rows, columns: dim)
+            var storedBytes = 0
+            let source = try SpaceRowSource(reader: reader, order: order)
+            var firstRow = 0, index = 0
+            while firstRow < rows {
+                let count = min(blockRows, rows - firstRow)
+                let block = try source.rows(firstRow, count: count)
+                if let bad = block.firstNonFinite() {
+                    let fileRow = order?[firstRow + bad.row] ?? (firstRow + bad.row)
+                    let value = block[bad.row, bad.column]
+                    throw LatentError(.badInput, "\(file): row \(fileRow), column \(bad.column) is \(value); NaN and ±Inf are refused (they would vanish silently from search results)")
+                }
+                let blob = EmbeddingBlock.encode(block, codec: request.codec)
+                hasher.add(blockChecksum: try EmbeddingBlock.header(of: blob).checksum)
+                try tx.appendBlock(spaceID: spaceID, location: BlockLocation(index: index, firstRow: firstRow, rowCount: count), data: blob)
+                storedBytes += blob.count
+                firstRow += count
+                index += 1
+                progress?(firstRow, rows)
+            }
+            let version = hasher.finalize()
+            try tx.finishSpace(spaceID: spaceID, storedBytes: storedBytes, version: version)
+            let raw = rows * dim * 4
+            return RegisterResult(
+                space: request.name.description, rows: rows, dim: dim, sourceDType: reader.dtype.rawValue,
+                codec: request.codec.rawValue, rawBytes: raw, storedBytes: storedBytes,
+                compressionRatio: storedBytes == 0 ? 1 : Double(raw) / Double(storedBytes), version: version,
+                realigned: order != nil, replaced: replaced, datasetCreated: datasetCreated)
+        }
+    }
+
+    static func hashKeys(_ keys: [String]) -> UInt64 {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(keys.count * 8)
+        for key in keys {
+            bytes.append(contentsOf: key.utf8)
+            bytes.append(0x0A)
+        }
+        return bytes.withUnsafeBytes { xxh64($0) }
+    }
+
+    static func checkedLines(_ path: String, what: String, rows: Int, embeddings: String) throws -> [String] {
+        let lines = try LineFile.read(path, what: what)
+        guard lines.count == rows else {
+            throw LatentError(.badInput, "\(what) file \(path) has \(lines.count) lines; expected \(rows), one per row of \(embeddings)")
+        }
+        return lines
+    }
+
+    static func readKeys(_ path: String, rows: Int, embeddings: String) throws -> [String] {
+        let keys = try checkedLines(path, what: "keys", rows: rows, embeddings: embeddings)
+        var seen = [String: Int](minimumCapacity: keys.count)
+        for (line, key) in keys.enumerated() {
+            guard !key.isEmpty else { throw LatentError(.badInput, "keys file \(path), line \(line + 1): empty key") }
+            if let first = seen.updateValue(line, forKey: key) {
+                throw LatentError(.badInput, "keys file \(path): duplicate key '\(key)' at lines \(first + 1) and \(line + 1)")
+            }
+        }
+        return keys
+    }
+
+    /// Labels from an integer `.npy` (stored as decimal text) or a text file (one per line; an
+    /// empty line is an unlabelled item).
+    static func readLabels(_ path: String, rows: Int, embeddings: String) throws -> [String?] {
+        if path.hasSuffix(".npy") {
+            let values = try NPY.readIntegers(path: path)
+            guard values.count == rows else {
+                throw LatentError(.badInput, "labels file \(path) has \(values.count) labels; expected \(rows), one per row of \(embeddings)")
+            }
+            return values.map { String($0) }
+        }
+        return try checkedLines(path, what: "labels", rows: rows, embeddings: embeddings).map { $0.isEmpty ? nil : $0 }
+    }
+
+    /// dataset row → file row; an error when the two key sets differ.
+    static func alignment(of keys: [String], to datasetKeys: [String], file: String, dataset: String) throws -> [Int] {
+        let position = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
+        let datasetSet = Set(datasetKeys)
+        let missing = datasetKeys.filter { position[$0] == nil }
+        let extra = keys.filter { !datasetSet.contains($0) }
+        guard missing.isEmpty && extra.isEmpty else {
+            let examples = { (list: [String]) in list.prefix(3).map { "'\($0)'" }.joined(separator: ", ") }
+            var parts: [String] = []
+            if !missing.isEmpty { parts.append("\(missing.count) missing (e.g. \(examples(missing)))") }
+            if !extra.isEmpty { parts.append("\(extra.count) extra (e.g. \(examples(extra)))") }
+            throw LatentError(.badInput, "keys of \(file) do not match dataset '\(dataset)' (\(datasetKeys.count) items): \(parts.joined(separator: ", "))")
+        }
+        return datasetKeys.map { position[$0]! }
+    }
+
+    /// New labels or splits for an existing dataset: fill what is unset, refuse to contradict.
+    static func merge(_ given: [String?], into stored: [String?], what: String, keys: [String], file: String) throws -> [String?]? {
+        if stored.allSatisfy({ $0 == nil }) { return given }
+        if let row = given.indices.first(where: { given[$0] != stored[$0] }) {
+            throw LatentError(.badInput, "\(what) file \(file) disagrees with the dataset at key '\(keys[row])': stored '\(stored[row] ?? "")', given '\(given[row] ?? "")' (a dataset's \(what)s are shared by all its spaces)")
+        }
+        return nil
+    }
+}
+
+/// Rows of the file being registered, in dataset order: streamed when the orders agree, loaded
+/// whole and gathered when they do not.
+private struct SpaceRowSource {
+    let reader: NPYReader
+    let reordered: Matrix<Float>?
+
+    init(reader: NPYReader, order: [Int]?) throws {
+        self.reader = reader
+        if let order {
+            reordered = try reader.readRows(reader.rows).gatherRows(order)
+        } else {
+            reordered = nil
+        }
+    }
+
+    func rows(_ first: Int, count: Int) throws -> Matrix<Float> {
+        if let reordered { return reordered.gatherRows(first ..< first + count) }
+        return try reader.readRows(count)
+    }
+}
+
+/// A space's version: keys, shape and the raw bytes (through each block's checksum).
+struct SpaceVersionHasher {
+    private var bytes: [UInt8] = []
+
+    init(keysHash: String, rows: Int, columns: Int) {
+        bytes.append(contentsOf: "latentdb-space-v1|\(keysHash)|\(rows)|\(columns)|".utf8)
+    }
+
+    mutating func add(blockChecksum: UInt64) {
+        withUnsafeBytes(of: blockChecksum.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    func finalize() -> String {
+        hex(bytes.withUnsafeBytes { xxh64($0) })
+    }
+}

@@ -1,0 +1,190 @@
+import ArgumentParser
+import Foundation
+import LatentDB
+
+extension Estimator: ExpressibleByArgument {
+    public init?(argument: String) { self.init(cliName: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.cliName) }
+}
+
+extension Scaling: ExpressibleByArgument {}
+
+/// How a command picks its translator: `--anchors` + `--method` (fit or cache), or `--translator`.
+struct TranslatorOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Anchor set to fit on (cached by fingerprint).", valueName: "name"))
+    var anchors: String?
+
+    @Option(help: ArgumentHelp("Estimator: ortho, linear, lortho, affine, scaled-ortho.", valueName: "method"))
+    var method: Estimator = .ortho
+
+    @Option(help: ArgumentHelp("Pre-processing: standard, l2, center, none.", valueName: "scaling"))
+    var scaling: Scaling = .standard
+
+    @Option(help: ArgumentHelp("Use a stored translator (fingerprint or unique prefix).", valueName: "id"))
+    var translator: String?
+
+    func choice(from: SpaceName?, to: SpaceName?) throws -> TranslatorChoice {
+        if let translator {
+            guard anchors == nil else { throw ValidationError("give --anchors/--method or --translator, not both") }
+            return .stored(id: translator)
+        }
+        if let anchors { return .fit(anchors: anchors, estimator: method, scaling: scaling) }
+        if let from, let to, from.model == to.model { return .identity }
+        throw ValidationError("translating from \(from?.description ?? "?") to \(to?.description ?? "?") needs --anchors NAME (with --method) or --translator ID")
+    }
+}
+
+/// Queries: stored items by key, a keys file, or a `.npy` of vectors.
+struct QueryOptions: ParsableArguments {
+    @Option(name: .customLong("key"), help: ArgumentHelp("A query item of the source space (repeatable).", valueName: "key"))
+    var key: [String] = []
+
+    @Option(help: ArgumentHelp("Query items of the source space, one key per line.", valueName: "keys.txt"))
+    var keys: String?
+
+    @Option(help: ArgumentHelp("Query vectors in the source model's space (.npy).", valueName: "q.npy"))
+    var input: String?
+
+    func validate() throws {
+        let given = [!key.isEmpty, keys != nil, input != nil].filter { $0 }.count
+        guard given == 1 else { throw ValidationError("give exactly one of --key, --keys, --input") }
+    }
+
+    func query() throws -> QueryInput {
+        if let input { return .file(path: input) }
+        if let keys { return .keys(try LatentStore.readLines(keys, what: "keys")) }
+        return .keys(key)
+    }
+}
+
+struct Fit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fit (or fetch from the cache) a translator between two spaces.",
+        discussion: """
+            The translator is cached under a fingerprint of both space versions, the anchor set, the method and
+            the scaling: the same inputs return the same translator; a replaced space or anchor set misses.
+            Example:
+              latentdb fit --from e5/fortunes --to minilm/fortunes --anchors a1k --method ortho
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: ArgumentHelp("Source space.", valueName: "MODEL/DATASET"), transform: parseSpaceName) var from: SpaceName
+    @Option(help: ArgumentHelp("Target space.", valueName: "MODEL/DATASET"), transform: parseSpaceName) var to: SpaceName
+    @Option(help: ArgumentHelp("Anchor set.", valueName: "name")) var anchors: String
+    @Option(help: ArgumentHelp("Estimator: ortho, linear, lortho, affine, scaled-ortho.", valueName: "method")) var method: Estimator = .ortho
+    @Option(help: ArgumentHelp("Pre-processing: standard, l2, center, none.", valueName: "scaling")) var scaling: Scaling = .standard
+    @Flag(help: "Fit again even when a cached translator exists.") var refit = false
+
+    func run() throws {
+        let (summary, _) = try global.open().fit(FitRequest(from: from, to: to, anchors: anchors, estimator: method, scaling: scaling, refit: refit))
+        try global.emit(json: summary) {
+            if global.quiet { return summary.fingerprint }
+            let top = summary.singularValues.prefix(5).map { String(format: "%.3g", $0) }.joined(separator: ", ")
+            return """
+                translator \(summary.fingerprint) (\(summary.cached ? "from the cache" : "fitted"))
+                  \(summary.from) → \(summary.to), \(summary.method) + \(summary.scaling), \(summary.anchorCount) anchors '\(summary.anchors)', \(summary.sourceDim) → \(summary.targetDim) dims
+                  fit time \(String(format: "%.3f", summary.fitSeconds)) s, anchor residual MSE \(String(format: "%.4g", summary.residualMSE))
+                  singular values \(top)\(summary.singularValues.count > 5 ? ", …" : ""); effective rank \(String(format: "%.1f", summary.effectiveRank)) of \(summary.singularValues.count)
+                """
+        }
+    }
+}
+
+struct Translate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Translate vectors of one model into another model's space.",
+        discussion: """
+            Example:
+              latentdb translate --from e5/fortunes --to minilm/fortunes --anchors a1k --method ortho --input q.npy --output out.npy
+              latentdb translate --translator 3fa9c2 --input q.npy --output out.npy
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: ArgumentHelp("Source space.", valueName: "MODEL/DATASET"), transform: parseSpaceName) var from: SpaceName?
+    @Option(help: ArgumentHelp("Target space.", valueName: "MODEL/DATASET"), transform: parseSpaceName) var to: SpaceName?
+    @OptionGroup var translatorOptions: TranslatorOptions
+    @OptionGroup var queryOptions: QueryOptions
+    @Option(name: [.short, .long], help: ArgumentHelp("Output .npy file.", valueName: "out.npy")) var output: String
+
+    func run() throws {
+        let store = try global.open()
+        let summary = try store.translate(from: from, to: to, choice: try translatorOptions.choice(from: from, to: to),
+                                          input: try queryOptions.query(), output: output)
+        try global.emit(json: summary) {
+            global.quiet ? "" : "translated \(summary.rows) rows (\(summary.sourceDim) → \(summary.targetDim) dims) with translator \(summary.translator?.prefix(12) ?? "-") to \(output)"
+        }
+    }
+}
+
+struct Translators: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List or remove cached translators.",
+        subcommands: [ListTranslators.self, RemoveTranslator.self])
+
+    struct ListTranslators: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List cached translators.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let list = try global.open().translators()
+            try global.emit(json: list) {
+                if list.isEmpty { return "no translators (fit one with `latentdb fit`)" }
+                return table(["ID", "FROM", "TO", "METHOD", "SCALING", "ANCHORS", "DIMS", "ORIGIN", "STATE"], list.map {
+                    [String($0.fingerprint.prefix(12)), $0.from, $0.to, $0.method, $0.scaling, "\($0.anchors) (\($0.anchorCount))",
+                     "\($0.sourceDim)→\($0.targetDim)", $0.origin, $0.current ? "current" : "stale"]
+                })
+            }
+        }
+    }
+
+    struct RemoveTranslator: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a cached translator.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Fingerprint or unique prefix.") var id: String
+
+        func run() throws {
+            let removed = try global.open().removeTranslator(id)
+            struct Output: Encodable { let removed: String }
+            try global.emit(json: Output(removed: removed)) { global.quiet ? "" : "removed translator \(removed)" }
+        }
+    }
+}
+
+struct TranslatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "translator",
+        abstract: "Move a translator between stores as a file.",
+        discussion: """
+            Example:
+              latentdb translator export 3fa9c2 --output e5-to-minilm.ldbt
+              latentdb --db other.db translator import e5-to-minilm.ldbt
+            """,
+        subcommands: [ExportTranslator.self, ImportTranslator.self])
+
+    struct ExportTranslator: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "export", abstract: "Write a translator to a file.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Fingerprint or unique prefix.") var id: String
+        @Option(name: [.short, .long], help: ArgumentHelp("Output file.", valueName: "file")) var output: String
+
+        func run() throws {
+            let summary = try global.open().exportTranslator(id, to: output)
+            try global.emit(json: summary) {
+                global.quiet ? "" : "exported translator \(summary.fingerprint) (\(summary.sourceModel) → \(summary.targetModel), \(summary.sourceDim) → \(summary.targetDim)) to \(output)"
+            }
+        }
+    }
+
+    struct ImportTranslator: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "import", abstract: "Store a translator from a file.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Translator file.") var file: String
+
+        func run() throws {
+            let summary = try global.open(create: true).importTranslator(from: file)
+            try global.emit(json: summary) {
+                global.quiet ? "" : "\(summary.alreadyPresent == true ? "already present" : "imported") translator \(summary.fingerprint) (\(summary.sourceModel) → \(summary.targetModel), \(summary.sourceDim) → \(summary.targetDim))"
+            }
+        }
+    }
+}
