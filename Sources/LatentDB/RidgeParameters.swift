@@ -19,7 +19,7 @@ enum RidgeParameters {
     static func decode(_ bytes: [UInt8]) throws -> RidgeClassifier {
         var reader = ByteReader(bytes: bytes)
         var parts: [Matrix<Float>] = []
-        for _ in 0..<3 { parts.append(try EmbeddingBlock.decode(try reader.bytes(Int(try reader.uint64())))) }
+        for _ in 0..<3 { parts.append(try EmbeddingBlock.decode(try reader.bytes(try reader.length()))) }
         guard parts[0].elements.count == parts[1].rows, parts[2].elements.count == parts[1].columns else {
             throw LatentError(.store, "decoder parameters: inconsistent shapes")
         }

@@ -67,8 +67,7 @@ enum TranslatorParameters {
         guard count == 5 || count == 6 else { throw LatentError(.store, "translator parameters: \(count) sections, expected 5 or 6") }
         var sections: [Matrix<Float>] = []
         for _ in 0..<count {
-            let length = Int(try reader.uint64())
-            let blob = try reader.bytes(length)
+            let blob = try reader.bytes(try reader.length())
             do { sections.append(try EmbeddingBlock.decode(blob)) } catch {
                 throw LatentError(.store, "translator parameters: section \(sections.count): \(error)")
             }
@@ -96,7 +95,7 @@ struct ByteReader {
     var offset = 0
 
     mutating func bytes(_ count: Int) throws -> [UInt8] {
-        guard count >= 0, offset + count <= bytes.count else {
+        guard count >= 0, count <= bytes.count - offset else {
             throw LatentError(.store, "truncated: needed \(count) bytes at offset \(offset), \(bytes.count - offset) left")
         }
         defer { offset += count }
@@ -113,6 +112,15 @@ struct ByteReader {
     mutating func uint16() throws -> UInt16 { try integer(UInt16.self) }
     mutating func uint32() throws -> UInt32 { try integer(UInt32.self) }
     mutating func uint64() throws -> UInt64 { try integer(UInt64.self) }
+
+    /// A UInt64 byte count that must fit in what is left (a corrupt length never traps).
+    mutating func length() throws -> Int {
+        let raw = try uint64()
+        guard raw <= UInt64(bytes.count - offset) else {
+            throw LatentError(.store, "truncated: a length of \(raw) bytes at offset \(offset - 8), \(bytes.count - offset) left")
+        }
+        return Int(raw)
+    }
 
     mutating func string() throws -> String {
         let length = Int(try uint16())

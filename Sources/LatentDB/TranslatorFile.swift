@@ -71,7 +71,31 @@ extension LatentStore {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LatentError(.badInput, "translator file \(path): cannot be read (missing or not a file)")
         }
-        let bytes = [UInt8](data)
+        let (metadata, parameters, _) = try Self.parseTranslatorFileInternal([UInt8](data), path: path)
+        let record = TranslatorRecord(
+            fingerprint: metadata.fingerprint, sourceModel: metadata.sourceModel, targetModel: metadata.targetModel,
+            sourceSpace: metadata.sourceSpace, targetSpace: metadata.targetSpace, sourceVersion: metadata.sourceVersion,
+            targetVersion: metadata.targetVersion, anchorHash: metadata.anchorHash, anchorName: metadata.anchorName,
+            anchorCount: metadata.anchorCount, estimator: metadata.estimator, scaling: metadata.scaling, options: metadata.options,
+            sourceDimension: metadata.sourceDim, targetDimension: metadata.targetDim, parameters: parameters, report: metadata.report,
+            origin: "imported", createdAt: metadata.createdAt, libraryVersion: metadata.libraryVersion)
+        let present = try write { tx in
+            let existing = try tx.translator(fingerprint: record.fingerprint)
+            if existing == nil { try tx.saveTranslator(record) }
+            return existing != nil
+        }
+        return TranslatorFileSummary(fingerprint: record.fingerprint, sourceModel: record.sourceModel, targetModel: record.targetModel,
+                                     sourceDim: record.sourceDimension, targetDim: record.targetDimension, file: path, alreadyPresent: present)
+    }
+
+    /// Parses and verifies a translator file's bytes: magic, version, sizes, checksum, metadata and
+    /// parameters. Every failure is a `LatentError` naming `path`; nothing is stored.
+    public static func parseTranslatorFile(_ bytes: [UInt8], path: String) throws -> (metadata: TranslatorFileMetadataView, parameters: [UInt8], translator: Translator) {
+        let (metadata, parameters, translator) = try parseTranslatorFileInternal(bytes, path: path)
+        return (TranslatorFileMetadataView(metadata), parameters, translator)
+    }
+
+    static func parseTranslatorFileInternal(_ bytes: [UInt8], path: String) throws -> (TranslatorFileMetadata, [UInt8], Translator) {
         let fail = { (what: String) in LatentError(.badInput, "translator file \(path): \(what)") }
         let magic = Self.translatorFileMagic
         guard bytes.count >= magic.count, Array(bytes.prefix(magic.count)) == magic else { throw fail("not a LatentDB translator file (bad magic)") }
@@ -82,7 +106,11 @@ extension LatentStore {
         guard version <= Self.translatorFileVersion else {
             throw fail("format version \(version) is newer than this build supports (\(Self.translatorFileVersion)): upgrade latentdb")
         }
-        let jsonLength = Int(try reader.uint32()), parameterLength = Int(try reader.uint64())
+        let jsonLength = Int(try reader.uint32()), rawParameterLength = try reader.uint64()
+        guard rawParameterLength <= UInt64(bytes.count) else {
+            throw fail("truncated: the header announces \(rawParameterLength) bytes of parameters, the file has \(bytes.count) bytes")
+        }
+        let parameterLength = Int(rawParameterLength)
         let expected = headerSize + jsonLength + parameterLength + 8
         guard bytes.count == expected else {
             throw fail(bytes.count < expected ? "truncated: expected \(expected) bytes, found \(bytes.count)" : "expected \(expected) bytes, found \(bytes.count) (trailing data)")
@@ -100,19 +128,23 @@ extension LatentStore {
         guard translator.sourceDimension == metadata.sourceDim, translator.targetDimension == metadata.targetDim else {
             throw fail("parameters are \(translator.sourceDimension) → \(translator.targetDimension), metadata says \(metadata.sourceDim) → \(metadata.targetDim)")
         }
-        let record = TranslatorRecord(
-            fingerprint: metadata.fingerprint, sourceModel: metadata.sourceModel, targetModel: metadata.targetModel,
-            sourceSpace: metadata.sourceSpace, targetSpace: metadata.targetSpace, sourceVersion: metadata.sourceVersion,
-            targetVersion: metadata.targetVersion, anchorHash: metadata.anchorHash, anchorName: metadata.anchorName,
-            anchorCount: metadata.anchorCount, estimator: metadata.estimator, scaling: metadata.scaling, options: metadata.options,
-            sourceDimension: metadata.sourceDim, targetDimension: metadata.targetDim, parameters: parameters, report: metadata.report,
-            origin: "imported", createdAt: metadata.createdAt, libraryVersion: metadata.libraryVersion)
-        let present = try write { tx in
-            let existing = try tx.translator(fingerprint: record.fingerprint)
-            if existing == nil { try tx.saveTranslator(record) }
-            return existing != nil
-        }
-        return TranslatorFileSummary(fingerprint: record.fingerprint, sourceModel: record.sourceModel, targetModel: record.targetModel,
-                                     sourceDim: record.sourceDimension, targetDim: record.targetDimension, file: path, alreadyPresent: present)
+        return (metadata, parameters, translator)
+    }
+}
+
+/// What a translator file says about itself.
+public struct TranslatorFileMetadataView: Sendable {
+    public let fingerprint: String
+    public let sourceModel: String
+    public let targetModel: String
+    public let sourceDim: Int
+    public let targetDim: Int
+
+    init(_ m: TranslatorFileMetadata) {
+        fingerprint = m.fingerprint
+        sourceModel = m.sourceModel
+        targetModel = m.targetModel
+        sourceDim = m.sourceDim
+        targetDim = m.targetDim
     }
 }
