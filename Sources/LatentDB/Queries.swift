@@ -97,7 +97,7 @@ extension LatentStore {
     }
 
     /// The source space translated into the target (the population CSLS measures hubness against).
-    func translatedSourceSet(from: SpaceName, translator: Translator?, fallback: Matrix<Float>) throws -> Matrix<Float> {
+    func translatedSourceSet(from: SpaceName, translator: TranslationPath?, fallback: Matrix<Float>) throws -> Matrix<Float> {
         guard (try read { try $0.findSpace(from) }) != nil else { return fallback }
         let source = try load(from).matrix
         return translator?.translate(source) ?? source

@@ -11,6 +11,9 @@ public enum TranslatorChoice: Sendable {
     case stored(id: String)
     /// No translation: source and target are the same space (or the same model).
     case identity
+    /// A chain through intermediate spaces: each leg is a cached translator of that pair (or the
+    /// exact inverse of a cached ortho one), else fitted on `anchors` when given.
+    case chain(via: [SpaceName], anchors: String?, estimator: Estimator, scaling: Scaling)
 }
 
 /// Where queries come from.
@@ -34,14 +37,18 @@ public struct TranslateSummary: Codable, Sendable {
 
 extension LatentStore {
     /// Resolves a translator for `from → to` as `choice` says.
-    public func resolveTranslator(from: SpaceName?, to: SpaceName?, choice: TranslatorChoice) throws -> (translator: Translator?, fingerprint: String?, cached: Bool?) {
+    public func resolveTranslator(from: SpaceName?, to: SpaceName?, choice: TranslatorChoice) throws -> (translator: TranslationPath?, fingerprint: String?, cached: Bool?) {
         switch choice {
         case .identity:
             return (nil, nil, nil)
         case let .fit(anchors, estimator, scaling):
             guard let from, let to else { throw LatentError(.usage, "fitting a translator needs --from and --to spaces") }
             let (summary, translator) = try fit(FitRequest(from: from, to: to, anchors: anchors, estimator: estimator, scaling: scaling))
-            return (translator, summary.fingerprint, summary.cached)
+            return (TranslationPath(legs: [translator], fingerprints: [summary.fingerprint]), summary.fingerprint, summary.cached)
+        case let .chain(via, anchors, estimator, scaling):
+            guard let from, let to else { throw LatentError(.usage, "a chain needs --from and --to spaces") }
+            let path = try chain(from: from, via: via, to: to, anchors: anchors, estimator: estimator, scaling: scaling)
+            return (path, path.description, nil)
         case let .stored(id):
             let (summary, translator) = try self.translator(id)
             if let from, summary.sourceModel != from.model {
@@ -50,8 +57,39 @@ extension LatentStore {
             if let to, summary.targetModel != to.model {
                 throw LatentError(.badInput, "translator \(summary.fingerprint.prefix(12)) translates into model '\(summary.targetModel)', not '\(to.model)'")
             }
-            return (translator, summary.fingerprint, true)
+            return (TranslationPath(legs: [translator], fingerprints: [summary.fingerprint]), summary.fingerprint, true)
         }
+    }
+
+    /// Resolves each leg of `from → via… → to`: the newest current cached translator of the pair
+    /// with this method and scaling, else the inverse of a cached ortho translator of the reverse
+    /// pair (exact: Rᵀ), else a fit on `anchors`.
+    func chain(from: SpaceName, via: [SpaceName], to: SpaceName, anchors: String?, estimator: Estimator, scaling: Scaling) throws -> TranslationPath {
+        let stops = [from] + via + [to]
+        var legs: [Translator] = [], fingerprints: [String] = []
+        let cached = try read { tx -> [TranslatorRecord] in
+            let versions = Dictionary(try tx.spaces().map { ($0.name.description, $0.version) }, uniquingKeysWith: { a, _ in a })
+            return try tx.translators().filter {
+                versions[$0.sourceSpace] == $0.sourceVersion && versions[$0.targetSpace] == $0.targetVersion
+                    && $0.estimator == estimator.rawValue && $0.scaling == scaling.rawValue
+            }.reversed()  // newest first
+        }
+        for (a, b) in zip(stops, stops.dropFirst()) {
+            if let direct = cached.first(where: { $0.sourceSpace == a.description && $0.targetSpace == b.description }) {
+                legs.append(try Self.decodeTranslator(direct))
+                fingerprints.append(direct.fingerprint)
+            } else if estimator == .ortho, let reverse = cached.first(where: { $0.sourceSpace == b.description && $0.targetSpace == a.description }) {
+                legs.append(try Self.decodeTranslator(reverse).inverse())
+                fingerprints.append("inverse(\(reverse.fingerprint.prefix(12)))")
+            } else if let anchors {
+                let (summary, translator) = try fit(FitRequest(from: a, to: b, anchors: anchors, estimator: estimator, scaling: scaling))
+                legs.append(translator)
+                fingerprints.append(summary.fingerprint)
+            } else {
+                throw LatentError(.badInput, "chain \(stops.map(\.description).joined(separator: " → ")): no cached \(estimator.cliName) translator for \(a) → \(b) (nor an ortho one for \(b) → \(a) to invert), and no --anchors to fit one")
+            }
+        }
+        return TranslationPath(legs: legs, fingerprints: fingerprints)
     }
 
     /// Query vectors in the source space: rows of a file, or stored items by key.

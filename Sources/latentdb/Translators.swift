@@ -23,7 +23,15 @@ struct TranslatorOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Use a stored translator (fingerprint or unique prefix).", valueName: "id"))
     var translator: String?
 
+    @Option(help: ArgumentHelp("Translate through this space (repeatable: A → via… → B), with cached translators or --anchors.", valueName: "MODEL/DATASET"),
+            transform: parseSpaceName)
+    var via: [SpaceName] = []
+
     func choice(from: SpaceName?, to: SpaceName?) throws -> TranslatorChoice {
+        if !via.isEmpty {
+            guard translator == nil else { throw ValidationError("--via builds a chain from cached translators: drop --translator") }
+            return .chain(via: via, anchors: anchors, estimator: method, scaling: scaling)
+        }
         if let translator {
             guard anchors == nil else { throw ValidationError("give --anchors/--method or --translator, not both") }
             return .stored(id: translator)
@@ -111,7 +119,7 @@ struct Translate: ParsableCommand {
         let summary = try store.translate(from: from, to: to, choice: try translatorOptions.choice(from: from, to: to),
                                           input: try queryOptions.query(), output: output)
         try global.emit(json: summary) {
-            global.quiet ? "" : "translated \(summary.rows) rows (\(summary.sourceDim) → \(summary.targetDim) dims) with translator \(summary.translator?.prefix(12) ?? "-") to \(output)"
+            global.quiet ? "" : "translated \(summary.rows) rows (\(summary.sourceDim) → \(summary.targetDim) dims) with translator \(summary.translator.map { $0.contains("→") ? $0 : String($0.prefix(12)) } ?? "-") to \(output)"
         }
     }
 }
