@@ -29,11 +29,14 @@ extension LatentStore {
     /// Decodes one stored block, naming the space and block in any error.
     static func decode(_ bytes: UnsafeRawBufferPointer, location: BlockLocation, space: SpaceRecord) throws -> Matrix<Float> {
         do {
-            let matrix = try EmbeddingBlock.decode([UInt8](bytes))
-            guard matrix.rows == location.rowCount, matrix.columns == space.dimension else {
-                throw LatentError(.store, "space \(space.name), block \(location.index): holds \(matrix.rows) × \(matrix.columns), expected \(location.rowCount) × \(space.dimension) (run `latentdb check`)")
+            let header = try EmbeddingBlock.header(of: bytes)
+            guard header.rows == location.rowCount, header.columns == space.dimension else {
+                throw LatentError(.store, "space \(space.name), block \(location.index): holds \(header.rows) × \(header.columns), expected \(location.rowCount) × \(space.dimension) (run `latentdb check`)")
             }
-            return matrix
+            // Straight from SQLite's (memory-mapped) bytes into the matrix: no intermediate copy.
+            var elements = [Float](repeating: 0, count: header.rows * header.columns)
+            try elements.withUnsafeMutableBufferPointer { _ = try EmbeddingBlock.decode(bytes, into: $0) }
+            return Matrix(rows: header.rows, columns: header.columns, elements: elements)
         } catch let error as CodecError {
             let last = location.firstRow + location.rowCount - 1
             throw LatentError(.store, "space \(space.name), block \(location.index) (rows \(location.firstRow)–\(last)) is corrupt: \(error) (run `latentdb check`)")
