@@ -30,7 +30,7 @@ public enum SweepPlot {
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
     public static func svg(_ report: SweepReport) -> String {
-        let panelWidth = 420.0, panelHeight = 300.0, margin = (left: 60.0, right: 20.0, top: 50.0, bottom: 55.0)
+        let panelWidth = 420.0, panelHeight = 300.0, margin = (left: 60.0, right: 20.0, top: 75.0, bottom: 55.0)
         let width = 2 * (panelWidth + margin.left + margin.right) + 150, height = panelHeight + margin.top + margin.bottom
         let counts = report.counts.map(Double.init)
         let (xMin, xMax) = (log10(max(counts.min() ?? 1, 1)), log10(max(counts.max() ?? 10, 2)))
@@ -87,7 +87,7 @@ public enum SweepPlot {
         return """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height + 20))" viewBox="0 0 \(Int(width)) \(Int(height + 20))" font-family="Helvetica, Arial, sans-serif">
             <rect width="100%" height="100%" fill="white"/>
-            <text x="\(width / 2)" y="20" text-anchor="middle" font-size="16">\(esc(title))</text>
+            <text x="\(width / 2)" y="28" text-anchor="middle" font-size="17" font-weight="bold">\(esc(title))</text>
             \(body)</svg>
 
             """

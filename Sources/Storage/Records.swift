@@ -177,3 +177,39 @@ public struct DecoderRecord: Sendable, Equatable {
         self.libraryVersion = libraryVersion
     }
 }
+
+/// A hub: N spaces aligned to one shared space; each member holds its map into it.
+public struct HubRecord: Sendable, Equatable {
+    public struct Member: Sendable, Equatable {
+        public let space: String
+        public let spaceVersion: String
+        public let parameters: [UInt8]
+        public init(space: String, spaceVersion: String, parameters: [UInt8]) {
+            self.space = space
+            self.spaceVersion = spaceVersion
+            self.parameters = parameters
+        }
+    }
+    public let name: String
+    public let dimension: Int
+    public let anchorName: String
+    public let anchorHash: String
+    public let anchorCount: Int
+    public let scaling: String
+    public let report: String
+    public let createdAt: String
+    public let members: [Member]
+
+    public init(name: String, dimension: Int, anchorName: String, anchorHash: String, anchorCount: Int, scaling: String,
+                report: String, createdAt: String, members: [Member]) {
+        self.name = name
+        self.dimension = dimension
+        self.anchorName = anchorName
+        self.anchorHash = anchorHash
+        self.anchorCount = anchorCount
+        self.scaling = scaling
+        self.report = report
+        self.createdAt = createdAt
+        self.members = members
+    }
+}

@@ -286,4 +286,41 @@ public struct StoreTransaction {
         try db.execute(sql: "INSERT OR REPLACE INTO decoder (fingerprint, space_version, kind, parameters, created_at, library_version) VALUES (?, ?, ?, ?, ?, ?)",
                        arguments: [record.fingerprint, record.spaceVersion, record.kind, Data(record.parameters), record.createdAt, record.libraryVersion])
     }
+
+    // MARK: Hubs
+
+    public func hubs() throws -> [HubRecord] {
+        try String.fetchAll(db, sql: "SELECT name FROM hub ORDER BY name").compactMap { try hub(named: $0) }
+    }
+
+    public func hub(named name: String) throws -> HubRecord? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT id, name, dimension, anchor_name, anchor_hash, anchor_count, scaling, report, created_at FROM hub WHERE name = ?
+            """, arguments: [name]) else { return nil }
+        let id: Int64 = row[0]
+        let members = try Row.fetchAll(db, sql: "SELECT space, space_version, parameters FROM hub_member WHERE hub_id = ? ORDER BY position",
+                                       arguments: [id])
+            .map { HubRecord.Member(space: $0[0], spaceVersion: $0[1], parameters: [UInt8]($0[2] as Data)) }
+        return HubRecord(name: row[1], dimension: row[2], anchorName: row[3], anchorHash: row[4], anchorCount: row[5],
+                         scaling: row[6], report: row[7], createdAt: row[8], members: members)
+    }
+
+    /// Stores a hub, replacing one of the same name.
+    public func saveHub(_ hub: HubRecord) throws {
+        try db.execute(sql: "DELETE FROM hub WHERE name = ?", arguments: [hub.name])
+        try db.execute(sql: """
+            INSERT INTO hub (name, dimension, anchor_name, anchor_hash, anchor_count, scaling, report, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [hub.name, hub.dimension, hub.anchorName, hub.anchorHash, hub.anchorCount, hub.scaling, hub.report, hub.createdAt])
+        let id = db.lastInsertedRowID
+        for (position, member) in hub.members.enumerated() {
+            try db.execute(sql: "INSERT INTO hub_member (hub_id, position, space, space_version, parameters) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [id, position, member.space, member.spaceVersion, Data(member.parameters)])
+        }
+    }
+
+    public func removeHub(named name: String) throws -> Bool {
+        try db.execute(sql: "DELETE FROM hub WHERE name = ?", arguments: [name])
+        return db.changesCount > 0
+    }
 }

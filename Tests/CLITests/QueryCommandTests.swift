@@ -132,3 +132,19 @@ import Testing
         try cli.fails(["knn", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--key", "3"], code: 2, mentioning: ["needs --anchors"])
     }
 }
+
+@Suite struct SweepCommandTests {
+    @Test func sweepWritesTheFigureAndOneEvaluationPerCount() throws {
+        let cli = try CLIHarness()
+        try cli.registerSample(models: ["e5", "minilm"])
+        let sweep = try cli.ok(["eval", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--sweep-anchors", "50,200,600",
+                                "--methods", "ortho,linear", "--plot", cli.path("sweep.svg"), "--json"]).json as! [String: Any]
+        #expect(sweep["counts"] as? [Int] == [50, 200, 600])
+        let evaluations = sweep["evaluations"] as! [[String: Any]]
+        let top1 = evaluations.map { (($0["results"] as! [String: [String: Double]])["ortho"]!["top1"])! }
+        #expect(top1.last! > top1.first!, "more anchors, better retrieval: \(top1)")
+        let svg = try String(contentsOfFile: cli.path("sweep.svg"), encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains("number of anchors") && svg.contains("linear"))
+        try cli.fails(["eval", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--plot", cli.path("x.svg")], code: 2, mentioning: ["--plot needs --sweep-anchors"])
+    }
+}
