@@ -21,12 +21,13 @@ let package = Package(
         .target(name: "EmbeddingCodec", dependencies: ["LatentCore", "CLZ4"]),
         .target(name: "Translation", dependencies: ["LatentCore", "LinearAlgebra"]),
         .target(name: "NeighborSearch", dependencies: ["LatentCore", "COpenBLAS"]),
+        .target(name: "Alignment", dependencies: ["LatentCore", "LinearAlgebra", "Translation", "NeighborSearch"]),
         .target(
             name: "Storage",
             dependencies: ["LatentCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "LatentDB",
-            dependencies: ["LatentCore", "LinearAlgebra", "EmbeddingCodec", "Translation", "NeighborSearch", "Storage"]),
+            dependencies: ["LatentCore", "LinearAlgebra", "EmbeddingCodec", "Translation", "NeighborSearch", "Storage", "Alignment"]),
         .executableTarget(
             name: "latentdb",
             dependencies: ["LatentDB", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -34,12 +35,14 @@ let package = Package(
         // Benchmarks (run with `swift run -c release NAME`; see tools/README.md).
         .executableTarget(name: "codec-bench", dependencies: ["EmbeddingCodec"], path: "tools/codec-bench"),
         .executableTarget(name: "fit-bench", dependencies: ["LatentCore", "LinearAlgebra", "Translation"], path: "tools/fit-bench"),
+        .executableTarget(name: "alignment-bench", dependencies: ["Alignment", "EmbeddingCodec", "NeighborSearch"], path: "tools/alignment-bench"),
         .executableTarget(name: "knn-bench", dependencies: ["NeighborSearch", "LatentCore", "COpenBLAS"], path: "tools/knn-bench"),
 
         .testTarget(name: "LatentCoreTests", dependencies: ["LatentCore"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "EmbeddingCodecTests", dependencies: ["EmbeddingCodec"], exclude: ["Fixtures"]),
         .testTarget(name: "TranslationTests", dependencies: ["Translation", "LinearAlgebra"], exclude: ["Fixtures"]),
+        .testTarget(name: "AlignmentTests", dependencies: ["Alignment"]),
         .testTarget(name: "NeighborSearchTests", dependencies: ["NeighborSearch"], exclude: ["Fixtures"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LatentDBTests", dependencies: ["LatentDB"]),

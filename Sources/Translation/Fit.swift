@@ -16,7 +16,8 @@ public struct FitReport: Sendable, Equatable {
     /// `exp` of the Shannon entropy of the singular values normalised to sum 1 (zeros
     /// skipped): d for a flat spectrum, 1 when one direction carries everything.
     public let effectiveRank: Double
-    /// `dgelsd`'s numerical rank of the design (`nil` for the Procrustes estimators).
+    /// `ridge`: of `X`, as the square roots of the singular values of `XᵀX`.
+    /// `dgelsd`'s numerical rank of the design (`nil` for the Procrustes estimators and ridge).
     public let numericalRank: Int?
 }
 
@@ -83,14 +84,18 @@ extension Translator {
     ///
     /// - Parameter epsilon: machine epsilon for the "std < 10·eps counts as 1" rule; the
     ///   default is Float32's, the precision the spaces are stored in.
+    /// - Parameter ridgeLambda: `.ridge` only (ignored otherwise): the relative strength λ.
     /// - Parameter measureResidual: translate the anchors to fill `FitReport.residualMSE`.
-    /// - Throws: too few anchors, different anchor counts, NaN/Inf in the anchors, no convergence.
+    /// - Throws: too few anchors, different anchor counts, NaN/Inf in the anchors, a ridge λ
+    ///   that is not finite and > 0, no convergence.
     public static func fit(
         source: Matrix<Float>, target: Matrix<Float>, estimator: Estimator, scaling: Scaling,
+        ridgeLambda: Double = Estimator.defaultRidgeLambda,
         epsilon: Double = Double(Float.ulpOfOne), measureResidual: Bool = true
     ) throws(TranslationError) -> (Translator, FitReport) {
         try validate(source.rows, target.rows, firstNonFinite(source), firstNonFinite(target))
-        let (precise, spectrum) = try fitCore(widened(source), widened(target), estimator, scaling, epsilon,
+        try validate(estimator, ridgeLambda)
+        let (precise, spectrum) = try fitCore(widened(source), widened(target), estimator, scaling, ridgeLambda, epsilon,
                                               crossInFloat: true)
         let translator = precise.rounded
         let mse = measureResidual ? meanSquaredError(translator.translate(source).elements, target.elements) : .nan
@@ -101,10 +106,11 @@ extension Translator {
     /// - Parameter epsilon: default is Float64's (the data's precision).
     public static func fitDouble(
         source: Matrix<Double>, target: Matrix<Double>, estimator: Estimator, scaling: Scaling,
-        epsilon: Double = Double.ulpOfOne
+        ridgeLambda: Double = Estimator.defaultRidgeLambda, epsilon: Double = Double.ulpOfOne
     ) throws(TranslationError) -> (Float64Translator, FitReport) {
         try validate(source.rows, target.rows, firstNonFinite(source), firstNonFinite(target))
-        let (precise, spectrum) = try fitCore(source, target, estimator, scaling, epsilon, crossInFloat: false)
+        try validate(estimator, ridgeLambda)
+        let (precise, spectrum) = try fitCore(source, target, estimator, scaling, ridgeLambda, epsilon, crossInFloat: false)
         let mse = meanSquaredError(precise.translate(source).elements, target.elements)
         return (precise, spectrum.report(anchorCount: source.rows, residualMSE: mse))
     }
@@ -118,9 +124,15 @@ extension Translator {
         if let b = badTarget { throw TranslationError(.nonFinite(side: .target, row: b.row, column: b.column)) }
     }
 
+    private static func validate(_ estimator: Estimator, _ lambda: Double) throws(TranslationError) {
+        if estimator == .ridge && !(lambda.isFinite && lambda > 0) {
+            throw TranslationError(.invalidRidgeLambda(lambda))
+        }
+    }
+
     private static func fitCore(
         _ source: Matrix<Double>, _ target: Matrix<Double>,
-        _ estimator: Estimator, _ scaling: Scaling, _ epsilon: Double, crossInFloat: Bool
+        _ estimator: Estimator, _ scaling: Scaling, _ lambda: Double, _ epsilon: Double, crossInFloat: Bool
     ) throws(TranslationError) -> (Float64Translator, Spectrum) {
         precondition(source.columns > 0 && target.columns > 0, "fit: a space with 0 dimensions")
         var x = source, y = target
@@ -135,7 +147,7 @@ extension Translator {
         }
         let (estimate, bias, spectrum): (Matrix<Double>, [Double]?, Spectrum)
         do {
-            (estimate, bias, spectrum) = try Self.estimate(estimator, x, y, crossInFloat: crossInFloat)
+            (estimate, bias, spectrum) = try Self.estimate(estimator, x, y, lambda: lambda, crossInFloat: crossInFloat)
         } catch {
             throw TranslationError(.numerical(error))
         }
@@ -147,7 +159,8 @@ extension Translator {
     }
 
     /// The estimator on pre-processed anchors, as the reference computes it.
-    private static func estimate(_ estimator: Estimator, _ x: Matrix<Double>, _ y: Matrix<Double>, crossInFloat: Bool)
+    private static func estimate(_ estimator: Estimator, _ x: Matrix<Double>, _ y: Matrix<Double>, lambda: Double,
+                                 crossInFloat: Bool)
         throws(LinearAlgebraError) -> (Matrix<Double>, [Double]?, Spectrum)
     {
         switch estimator {
@@ -179,6 +192,19 @@ extension Translator {
             let d1 = x.columns, d2 = y.columns
             let map = Matrix(rows: d1, columns: d2, elements: Array(w.elements[0..<(d1 * d2)]))
             return (map, Array(w.elements[(d1 * d2)...]), Spectrum(values: s, rank: rank))
+        case .ridge:
+            // Normal equations in Float64: the d1 × d1 system is small and λ′ > 0 keeps it
+            // positive definite, so Cholesky (dposv) is stable here, unlike for plain least squares.
+            let d1 = x.columns
+            var gram = gemm(x, x, transposeA: true)
+            let trace = (0..<d1).reduce(0.0) { $0 + gram.elements[$1 * d1 + $1] }
+            let spectrum = try svd(gram).singularValues.map { max($0, 0).squareRoot() }
+            // All-zero anchors: nothing to regress on, the zero map is the ridge limit.
+            guard trace > 0 else { return (Matrix(rows: d1, columns: y.columns), nil, Spectrum(values: spectrum, rank: nil)) }
+            let penalty = lambda * trace / Double(d1)
+            gram.withUnsafeMutableElements { g in for j in 0..<d1 { g[j * d1 + j] += penalty } }
+            let (w, _) = try solveSymmetricPositiveDefinite(gram, gemm(x, y, transposeA: true))
+            return (w, nil, Spectrum(values: spectrum, rank: nil))
         }
     }
 }

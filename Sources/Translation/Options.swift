@@ -25,4 +25,12 @@ public enum Estimator: String, CaseIterable, Codable, Sendable {
     case affine
     /// Procrustes times one global scale `s = trace(Σ) / ‖X‖²_F` (the best scaled rotation).
     case scaledOrtho
+    /// Ridge regression `W = (XᵀX + λ′I)⁻¹ XᵀY`, no bias, with `λ′ = λ · trace(XᵀX) / d1`: λ is
+    /// relative to the mean eigenvalue of the Gram matrix, so one λ means the same shrinkage for
+    /// any anchor count, dimension and scaling. λ → 0 gives `linear` (when XᵀX is invertible),
+    /// λ → ∞ the zero map. λ itself is a fit parameter, not part of the translator.
+    case ridge
+
+    /// The ridge strength `Translator.fit` uses when none is given (relative, see `.ridge`).
+    public static let defaultRidgeLambda = 0.1
 }

@@ -1,13 +1,15 @@
 import Foundation
-import LatentCore
+public import LatentCore
 import LinearAlgebra
 
 /// Per-dimension statistics of a set of anchors, as latentis' `StandardScaling` computes them.
-struct Standardizer {
-    var shift: [Double]
-    var scale: [Double]
+/// Public so that fits over several spaces at once (the Alignment module's hub) scale each
+/// space exactly as `Translator.fit` does.
+public struct Standardizer: Sendable {
+    public var shift: [Double]
+    public var scale: [Double]
 
-    init(fitting x: Matrix<Double>, scaling: Scaling, epsilon: Double) {
+    public init(fitting x: Matrix<Double>, scaling: Scaling, epsilon: Double) {
         let n = x.rows, d = x.columns
         guard scaling != .none else {
             shift = Array(repeating: 0, count: d); scale = Array(repeating: 1, count: d); return
@@ -27,7 +29,7 @@ struct Standardizer {
     }
 
     /// `x ← (x − shift) / scale`, row by row.
-    static func apply(_ x: inout Matrix<Double>, shift: [Double], scale: [Double]) {
+    public static func apply(_ x: inout Matrix<Double>, shift: [Double], scale: [Double]) {
         let d = x.columns, n = x.rows
         x.withUnsafeMutableElements { p in
             for i in 0..<n { for j in 0..<d { p[i * d + j] = (p[i * d + j] - shift[j]) / scale[j] } }
@@ -37,7 +39,7 @@ struct Standardizer {
     /// Divides every row by `max(‖row‖, 1e-12)` (torch `F.normalize`: a zero row stays zero)
     /// and returns the mean norm before normalising.
     @discardableResult
-    static func normalizeRows(_ x: inout Matrix<Double>) -> Double {
+    public static func normalizeRows(_ x: inout Matrix<Double>) -> Double {
         let d = x.columns, n = x.rows
         var total = 0.0
         x.withUnsafeMutableElements { p in

@@ -15,6 +15,8 @@ public struct TranslationError: Error, CustomStringConvertible, Sendable, Equata
         case numerical(LinearAlgebraError)
         /// Only orthogonal maps have a closed-form inverse.
         case notInvertible(Estimator)
+        /// The ridge strength must be finite and > 0.
+        case invalidRidgeLambda(Double)
         /// The input to `translateChecked` has the wrong number of columns.
         case dimensionMismatch(expected: Int, found: Int)
     }
@@ -34,6 +36,8 @@ public struct TranslationError: Error, CustomStringConvertible, Sendable, Equata
             return "fitting failed: \(error)"
         case .notInvertible(let estimator):
             return "a '\(estimator.rawValue)' translator has no inverse (only 'ortho' does)"
+        case .invalidRidgeLambda(let lambda):
+            return "ridge lambda must be finite and > 0, found \(lambda)"
         case .dimensionMismatch(let expected, let found):
             return "expected \(expected) columns, found \(found)"
         }
