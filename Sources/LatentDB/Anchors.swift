@@ -2,6 +2,18 @@ import EmbeddingCodec
 import Foundation
 import Storage
 
+/// How sampled anchors are chosen among the candidate items.
+public enum SamplerKind: String, CaseIterable, Sendable, Codable {
+    /// Uniformly at random.
+    case uniform
+    /// The same number per label.
+    case stratified
+    /// Farthest-point traversal of the source space: spread over it.
+    case farthest
+    /// The items nearest k-means centres of the source space.
+    case kmeans
+}
+
 /// How an anchor set is drawn.
 public enum AnchorSampler: Sendable, Equatable {
     /// `count` items drawn uniformly (from the train split when the dataset has splits).
@@ -10,18 +22,21 @@ public enum AnchorSampler: Sendable, Equatable {
     case stratified(count: Int, seed: UInt64)
     /// One key per line (same dataset), or `SOURCE_KEY<TAB>TARGET_KEY` per line.
     case file(path: String)
+    /// Farthest-point or k-means centres in the source space (from the train split when there is one).
+    case geometric(SamplerKind, count: Int, seed: UInt64)
 
     var name: String {
         switch self {
         case .uniform: "uniform"
         case .stratified: "stratified"
         case .file: "file"
+        case let .geometric(kind, _, _): kind.rawValue
         }
     }
 
     var options: String {
         switch self {
-        case let .uniform(count, seed), let .stratified(count, seed): "{\"count\":\(count),\"seed\":\(seed)}"
+        case let .uniform(count, seed), let .stratified(count, seed), let .geometric(_, count, seed): "{\"count\":\(count),\"seed\":\(seed)}"
         case let .file(path): "{\"file\":\"\(path.replacingOccurrences(of: "\"", with: "\\\""))\"}"
         }
     }
@@ -71,6 +86,12 @@ extension LatentStore {
             case let .stratified(count, seed):
                 guard sameDataset else { throw Self.crossDatasetSamplerError(source, target) }
                 pairs = try Self.stratified(sourceItems, count: count, seed: seed, space: source).map { (sourceItems[$0].key, sourceItems[$0].key) }
+            case let .geometric(kind, count, seed):
+                guard sameDataset else { throw Self.crossDatasetSamplerError(source, target) }
+                let candidates = Self.candidateRows(sourceItems)
+                let rows = try Self.sample(kind, candidates: candidates, items: sourceItems, source: try Self.load(tx, source).matrix,
+                                           count: count, seed: seed, space: source)
+                pairs = rows.map { (sourceItems[$0].key, sourceItems[$0].key) }
             case let .file(path):
                 pairs = try Self.readAnchorFile(path, sourceKeys: sourceItems.map(\.key), targetKeys: targetItems.map(\.key),
                                                 sameDataset: sameDataset, sourceDataset: source.dataset, targetDataset: target.dataset)

@@ -1,3 +1,4 @@
+import Alignment
 import Foundation
 import NeighborSearch
 import Storage
@@ -7,27 +8,36 @@ import Translation
 public struct EvalRequest: Sendable {
     public enum Anchors: Sendable {
         case named(String)
-        case sampled(count: Int, seed: UInt64)
+        case sampled(count: Int, seed: UInt64, sampler: SamplerKind)
     }
     public var from: SpaceName
     public var to: SpaceName
     public var anchors: Anchors
-    public var methods: [Estimator]
+    public var methods: [FitSpec.Method]
     public var scaling: Scaling
+    public var ridgeLambda: Double
+    /// Rounds of refinement: each method M also reported as `M+refine` (pools from train only).
+    public var refine: Int
+    /// Also report translation through this hub, as `hub`.
+    public var hub: String?
     public var decoders: [DecoderKind]
     public var csls: Bool
     /// Used only when the dataset has no splits.
     public var testFraction: Double
     public var seed: UInt64
 
-    public init(from: SpaceName, to: SpaceName, anchors: Anchors = .sampled(count: 1000, seed: 0),
-                methods: [Estimator] = [.ortho, .linear, .lortho, .affine], scaling: Scaling = .standard,
+    public init(from: SpaceName, to: SpaceName, anchors: Anchors = .sampled(count: 1000, seed: 0, sampler: .uniform),
+                methods: [FitSpec.Method] = [.estimator(.ortho), .estimator(.linear), .estimator(.lortho), .estimator(.affine)],
+                scaling: Scaling = .standard, ridgeLambda: Double = Estimator.defaultRidgeLambda, refine: Int = 0, hub: String? = nil,
                 decoders: [DecoderKind] = [.knn, .linear], csls: Bool = false, testFraction: Double = 0.2, seed: UInt64 = 0) {
         self.from = from
         self.to = to
         self.anchors = anchors
         self.methods = methods
         self.scaling = scaling
+        self.ridgeLambda = ridgeLambda
+        self.refine = refine
+        self.hub = hub
         self.decoders = decoders
         self.csls = csls
         self.testFraction = testFraction
@@ -49,6 +59,8 @@ public struct EvalMetrics: Codable, Sendable {
     public var top5_csls: Double?
     public var mrr_csls: Double?
     public var fit_seconds: Double?
+    /// `auto`: the configuration chosen on the anchors.
+    public var chosen: String?
 }
 
 public struct EvalReport: Codable, Sendable {
@@ -82,9 +94,9 @@ extension LatentStore {
             anchorRows = try read { tx in
                 try Self.anchorRows(tx, set: try tx.anchorSet(named: name), from: source.record, to: target.record).source
             }
-        case let .sampled(count, seed):
-            var generator = SeededGenerator(seed: seed)
-            anchorRows = generator.sample(trainRows, count: count)
+        case let .sampled(count, seed, sampler):
+            anchorRows = try Self.sample(sampler, candidates: trainRows, items: items, source: source.matrix, count: count, seed: seed,
+                                         space: request.from)
         }
         guard anchorRows.count >= 2 else { throw LatentError(.badInput, "eval needs at least 2 anchors, found \(anchorRows.count)") }
 
@@ -140,20 +152,55 @@ extension LatentStore {
         progress?(1, total)
         results["absolute"] = try score(Self.padOrTruncate(testSource, to: testTarget.columns), native: false); order.append("absolute")
         progress?(2, total)
-        for (i, method) in request.methods.enumerated() {
+        // Refinement pools: train items that are not anchors, each side shuffled on its own.
+        var pools: (source: Matrix<Float>, target: Matrix<Float>)? = nil
+        if request.refine > 0 {
+            let taken = Set(anchorRows)
+            let free = trainRows.filter { !taken.contains($0) }
+            var a = SeededGenerator(seed: 0x50), b = SeededGenerator(seed: 0x7A)
+            pools = (source.matrix.gatherRows(a.permuted(free)), target.matrix.gatherRows(b.permuted(free)))
+        }
+        var specs = request.methods.map { FitSpec(method: $0, scaling: request.scaling, ridgeLambda: request.ridgeLambda) }
+        if request.refine > 0 {
+            specs += specs.map { var s = $0; s.refine = request.refine; return s }
+        }
+        for (i, spec) in specs.enumerated() {
             let start = Date()
-            let (translator, _) = try Translator.fit(source: sourceAnchors, target: targetAnchors, estimator: method, scaling: request.scaling,
-                                                   epsilon: Self.scalingEpsilon)
+            let outcome = try Self.fit(spec, source: sourceAnchors, target: targetAnchors, unpaired: pools)
             let seconds = Date().timeIntervalSince(start)
-            var metrics = try score(translator.translate(testSource), native: false)
+            var metrics = try score(outcome.translator.translate(testSource), native: false)
             metrics.fit_seconds = seconds
-            results[method.cliName] = metrics
-            order.append(method.cliName)
-            progress?(3 + i, total)
+            metrics.chosen = outcome.chosen
+            results[spec.label] = metrics
+            order.append(spec.label)
+            progress?(3 + i, total + specs.count - request.methods.count)
+        }
+        if let hub = request.hub {
+            let path = try hubPath(hub, from: request.from, to: request.to)
+            results["hub"] = try score(path.translate(testSource), native: false)
+            order.append("hub")
         }
         return EvalReport(A: request.from.model, B: request.to.model, from: request.from.description, to: request.to.description,
                           n_train: trainRows.count, n_test: testRows.count, n_anchors: anchorRows.count,
                           scaling: request.scaling.rawValue, order: order, results: results)
+    }
+
+    /// Anchor rows drawn from `candidates` (the train rows) by `sampler`; farthest-point and
+    /// k-means work in the source space's geometry.
+    static func sample(_ sampler: SamplerKind, candidates: [Int], items: [ItemRecord], source: Matrix<Float>, count: Int, seed: UInt64,
+                       space: SpaceName) throws -> [Int] {
+        switch sampler {
+        case .uniform:
+            var generator = SeededGenerator(seed: seed)
+            return generator.sample(candidates, count: count)
+        case .stratified:
+            let subset = candidates.map { items[$0] }
+            return try stratified(subset, count: count, seed: seed, space: space).map { candidates[$0] }
+        case .farthest:
+            return AnchorSampling.farthestPoint(source.gatherRows(candidates), count: count, seed: seed).map { candidates[$0] }
+        case .kmeans:
+            return AnchorSampling.kMeansCentres(source.gatherRows(candidates), count: count, seed: seed).map { candidates[$0] }
+        }
     }
 
     /// Train and test rows: the dataset's own splits, or a seeded split when it has none.

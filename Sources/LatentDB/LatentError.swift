@@ -1,3 +1,4 @@
+import Alignment
 import EmbeddingCodec
 import LatentCore
 import NeighborSearch
@@ -39,6 +40,8 @@ public struct LatentError: Error, CustomStringConvertible, Sendable {
         case let e as TranslationError:
             return LatentError(.badInput, e.description)
         case let e as NeighborSearchError:
+            return LatentError(.badInput, e.description)
+        case let e as AlignmentError:
             return LatentError(.badInput, e.description)
         case let e as LinearAlgebraError:
             return LatentError(.badInput, "\(e)")

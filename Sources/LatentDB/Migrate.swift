@@ -48,22 +48,20 @@ public struct MigrateRequest: Sendable {
     /// The new space (`MODEL/DATASET`).
     public var target: SpaceName
     public var anchors: String
-    public var estimator: Estimator
-    public var scaling: Scaling
+    public var spec: FitSpec
     public var gate: QualityGate?
     /// Below the gate: warn and migrate anyway instead of refusing.
     public var warnOnly: Bool
     public var replace: Bool
 
-    public init(from: SpaceName, to: SpaceName, dataset: String?, target: SpaceName, anchors: String, estimator: Estimator = .ortho,
-                scaling: Scaling = .standard, gate: QualityGate? = nil, warnOnly: Bool = false, replace: Bool = false) {
+    public init(from: SpaceName, to: SpaceName, dataset: String?, target: SpaceName, anchors: String, spec: FitSpec = FitSpec(),
+                gate: QualityGate? = nil, warnOnly: Bool = false, replace: Bool = false) {
         self.from = from
         self.to = to
         self.dataset = dataset
         self.target = target
         self.anchors = anchors
-        self.estimator = estimator
-        self.scaling = scaling
+        self.spec = spec
         self.gate = gate
         self.warnOnly = warnOnly
         self.replace = replace
@@ -84,7 +82,7 @@ public struct MigrateSummary: Codable, Sendable {
 
 extension LatentStore {
     /// Fits on 80 % of the anchors (seeded), scores the other 20 %.
-    func heldOutQuality(from: SpaceName, to: SpaceName, anchors: String, estimator: Estimator, scaling: Scaling) throws -> HeldOutQuality {
+    func heldOutQuality(from: SpaceName, to: SpaceName, anchors: String, spec: FitSpec) throws -> HeldOutQuality {
         let (source, target) = try read { tx -> (Matrix<Float>, Matrix<Float>) in
             let a = try tx.space(from), b = try tx.space(to)
             let rows = try Self.anchorRows(tx, set: try tx.anchorSet(named: anchors), from: a, to: b)
@@ -97,8 +95,10 @@ extension LatentStore {
             throw LatentError(.badInput, "anchor set '\(anchors)' has \(source.rows) pairs: a quality estimate needs at least 4 (2 to fit, 2 held out)")
         }
         let held = Array(order.prefix(heldCount)), fitted = Array(order.dropFirst(heldCount))
-        let (translator, _) = try Translator.fit(source: source.gatherRows(fitted), target: target.gatherRows(fitted),
-                                                 estimator: estimator, scaling: scaling, epsilon: Self.scalingEpsilon)
+        // Refinement would need pools; the estimate is of the anchors' map (refinement only adds to it).
+        var plain = spec
+        plain.refine = 0
+        let translator = try Self.fit(plain, source: source.gatherRows(fitted), target: target.gatherRows(fitted), unpaired: nil).translator
         let translated = translator.translate(source.gatherRows(held)), truth = target.gatherRows(held)
         let retrieval = try RetrievalMetrics.retrieval(translated: translated, truth: truth)
         return HeldOutQuality(fittedOn: fitted.count, heldOut: held.count, top1: retrieval.top1, top5: retrieval.top5,
@@ -110,8 +110,7 @@ extension LatentStore {
     public func migrate(_ request: MigrateRequest, progress: ((Int, Int) -> Void)? = nil) throws -> MigrateSummary {
         let sourceName = try SpaceName(model: request.from.model, dataset: request.dataset ?? request.from.dataset)
         _ = try space(sourceName)
-        let quality = try heldOutQuality(from: request.from, to: request.to, anchors: request.anchors,
-                                         estimator: request.estimator, scaling: request.scaling)
+        let quality = try heldOutQuality(from: request.from, to: request.to, anchors: request.anchors, spec: request.spec)
         var warnings: [String] = []
         var passed = true
         if let gate = request.gate, gate.value(quality) < gate.threshold {
@@ -120,8 +119,7 @@ extension LatentStore {
             guard request.warnOnly else { throw LatentError(.badInput, message) }
             warnings.append(message)
         }
-        let (fit, translator) = try self.fit(FitRequest(from: request.from, to: request.to, anchors: request.anchors,
-                                                        estimator: request.estimator, scaling: request.scaling))
+        let (fit, translator) = try self.fit(FitRequest(from: request.from, to: request.to, anchors: request.anchors, spec: request.spec))
 
         // Stream the source space through the translator into a temporary .npy, then register it
         // (one transaction) with the dataset's keys: a failure leaves no partial space.

@@ -15,12 +15,17 @@ extension LatentStore {
         var evaluations: [EvalReport] = []
         for (i, count) in counts.enumerated() {
             var request = base
-            request.anchors = .sampled(count: count, seed: seed)
+            if case let .sampled(_, _, sampler) = base.anchors {
+                request.anchors = .sampled(count: count, seed: seed, sampler: sampler)
+            } else {
+                request.anchors = .sampled(count: count, seed: seed, sampler: .uniform)
+            }
             evaluations.append(try evaluate(request))
             progress?(i + 1, counts.count)
         }
         return SweepReport(from: base.from.description, to: base.to.description, counts: evaluations.map(\.n_anchors),
-                           methods: base.methods.map(\.cliName), evaluations: evaluations)
+                           methods: evaluations.first.map { $0.order.filter { $0 != "native" && $0 != "absolute" } } ?? [],
+                           evaluations: evaluations)
     }
 }
 

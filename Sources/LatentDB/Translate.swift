@@ -6,14 +6,16 @@ import Translation
 /// Which translator a query goes through.
 public enum TranslatorChoice: Sendable {
     /// The cached translator for these inputs, fitted on demand.
-    case fit(anchors: String, estimator: Estimator, scaling: Scaling)
+    case fit(anchors: String, spec: FitSpec)
     /// A stored (fitted or imported) translator, by fingerprint or unique prefix.
     case stored(id: String)
     /// No translation: source and target are the same space (or the same model).
     case identity
     /// A chain through intermediate spaces: each leg is a cached translator of that pair (or the
     /// exact inverse of a cached ortho one), else fitted on `anchors` when given.
-    case chain(via: [SpaceName], anchors: String?, estimator: Estimator, scaling: Scaling)
+    case chain(via: [SpaceName], anchors: String?, spec: FitSpec)
+    /// Through a hub: into its shared space from `from`, out of it into `to`.
+    case hub(String)
 }
 
 /// Where queries come from.
@@ -41,13 +43,17 @@ extension LatentStore {
         switch choice {
         case .identity:
             return (nil, nil, nil)
-        case let .fit(anchors, estimator, scaling):
+        case let .fit(anchors, spec):
             guard let from, let to else { throw LatentError(.usage, "fitting a translator needs --from and --to spaces") }
-            let (summary, translator) = try fit(FitRequest(from: from, to: to, anchors: anchors, estimator: estimator, scaling: scaling))
+            let (summary, translator) = try fit(FitRequest(from: from, to: to, anchors: anchors, spec: spec))
             return (TranslationPath(legs: [translator], fingerprints: [summary.fingerprint]), summary.fingerprint, summary.cached)
-        case let .chain(via, anchors, estimator, scaling):
+        case let .chain(via, anchors, spec):
             guard let from, let to else { throw LatentError(.usage, "a chain needs --from and --to spaces") }
-            let path = try chain(from: from, via: via, to: to, anchors: anchors, estimator: estimator, scaling: scaling)
+            let path = try chain(from: from, via: via, to: to, anchors: anchors, spec: spec)
+            return (path, path.description, nil)
+        case let .hub(name):
+            guard let from, let to else { throw LatentError(.usage, "--via-hub needs --from and --to spaces") }
+            let path = try hubPath(name, from: from, to: to)
             return (path, path.description, nil)
         case let .stored(id):
             let (summary, translator) = try self.translator(id)
@@ -64,29 +70,30 @@ extension LatentStore {
     /// Resolves each leg of `from → via… → to`: the newest current cached translator of the pair
     /// with this method and scaling, else the inverse of a cached ortho translator of the reverse
     /// pair (exact: Rᵀ), else a fit on `anchors`.
-    func chain(from: SpaceName, via: [SpaceName], to: SpaceName, anchors: String?, estimator: Estimator, scaling: Scaling) throws -> TranslationPath {
+    func chain(from: SpaceName, via: [SpaceName], to: SpaceName, anchors: String?, spec: FitSpec) throws -> TranslationPath {
         let stops = [from] + via + [to]
         var legs: [Translator] = [], fingerprints: [String] = []
         let cached = try read { tx -> [TranslatorRecord] in
             let versions = Dictionary(try tx.spaces().map { ($0.name.description, $0.version) }, uniquingKeysWith: { a, _ in a })
             return try tx.translators().filter {
                 versions[$0.sourceSpace] == $0.sourceVersion && versions[$0.targetSpace] == $0.targetVersion
-                    && $0.estimator == estimator.rawValue && $0.scaling == scaling.rawValue
+                    && $0.options == spec.options && (spec.method == .estimator(Estimator(rawValue: $0.estimator) ?? .ortho) || spec.method.name == "auto")
+                    && (spec.method.name == "auto" || $0.scaling == spec.scaling.rawValue)
             }.reversed()  // newest first
         }
         for (a, b) in zip(stops, stops.dropFirst()) {
             if let direct = cached.first(where: { $0.sourceSpace == a.description && $0.targetSpace == b.description }) {
                 legs.append(try Self.decodeTranslator(direct))
                 fingerprints.append(direct.fingerprint)
-            } else if estimator == .ortho, let reverse = cached.first(where: { $0.sourceSpace == b.description && $0.targetSpace == a.description }) {
+            } else if spec.method == .estimator(.ortho), spec.refine == 0, let reverse = cached.first(where: { $0.sourceSpace == b.description && $0.targetSpace == a.description }) {
                 legs.append(try Self.decodeTranslator(reverse).inverse())
                 fingerprints.append("inverse(\(reverse.fingerprint.prefix(12)))")
             } else if let anchors {
-                let (summary, translator) = try fit(FitRequest(from: a, to: b, anchors: anchors, estimator: estimator, scaling: scaling))
+                let (summary, translator) = try fit(FitRequest(from: a, to: b, anchors: anchors, spec: spec))
                 legs.append(translator)
                 fingerprints.append(summary.fingerprint)
             } else {
-                throw LatentError(.badInput, "chain \(stops.map(\.description).joined(separator: " → ")): no cached \(estimator.cliName) translator for \(a) → \(b) (nor an ortho one for \(b) → \(a) to invert), and no --anchors to fit one")
+                throw LatentError(.badInput, "chain \(stops.map(\.description).joined(separator: " → ")): no cached \(spec.label) translator for \(a) → \(b) (nor an ortho one for \(b) → \(a) to invert), and no --anchors to fit one")
             }
         }
         return TranslationPath(legs: legs, fingerprints: fingerprints)

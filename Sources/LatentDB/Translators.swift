@@ -16,21 +16,19 @@ extension Estimator {
     }
 }
 
-/// What a translator is fitted from: two spaces, an anchor set, an estimator, a pre-processing.
+/// What a translator is fitted from: two spaces, an anchor set, and how (`FitSpec`).
 public struct FitRequest: Sendable {
     public var from: SpaceName
     public var to: SpaceName
     public var anchors: String
-    public var estimator: Estimator
-    public var scaling: Scaling
+    public var spec: FitSpec
     public var refit: Bool
 
-    public init(from: SpaceName, to: SpaceName, anchors: String, estimator: Estimator = .ortho, scaling: Scaling = .standard, refit: Bool = false) {
+    public init(from: SpaceName, to: SpaceName, anchors: String, spec: FitSpec = FitSpec(), refit: Bool = false) {
         self.from = from
         self.to = to
         self.anchors = anchors
-        self.estimator = estimator
-        self.scaling = scaling
+        self.spec = spec
         self.refit = refit
     }
 }
@@ -51,6 +49,11 @@ public struct FitSummary: Codable, Sendable {
     public let effectiveRank: Double
     public let singularValues: [Double]
     public let createdAt: String
+    /// `auto`: the configuration chosen and every candidate's cross-validated score.
+    public let chosen: String?
+    public let selection: [SelectionScore]?
+    /// `--refine`: mutual nearest-neighbour pairs added in each round.
+    public let refinePairs: [Int]?
 }
 
 /// Stored alongside a translator: what fitting reported.
@@ -59,6 +62,9 @@ struct StoredFitReport: Codable {
     var residualMSE: Double
     var effectiveRank: Double
     var singularValues: [Double]
+    var chosen: String?
+    var selection: [SelectionScore]?
+    var refinePairs: [Int]?
 }
 
 public struct TranslatorSummary: Codable, Sendable {
@@ -88,9 +94,8 @@ extension LatentStore {
     /// Bumped when fitting changes in a way that changes results: old cache entries then miss.
     static let fitFormatVersion = 1
 
-    static func fingerprint(sourceVersion: String, targetVersion: String, anchorHash: String, estimator: Estimator,
-                            scaling: Scaling, options: String) -> String {
-        let text = "latentdb-translator|v\(fitFormatVersion)|\(sourceVersion)|\(targetVersion)|\(anchorHash)|\(estimator.rawValue)|\(scaling.rawValue)|\(options)"
+    static func fingerprint(sourceVersion: String, targetVersion: String, anchorHash: String, spec: FitSpec) -> String {
+        let text = "latentdb-translator|v\(fitFormatVersion)|\(sourceVersion)|\(targetVersion)|\(anchorHash)|\(spec.fingerprintEstimator)|\(spec.scaling.rawValue)|\(spec.options)"
         // Two seeds give 128 bits: the fingerprint is shared across stores and projects.
         let bytes = Array(text.utf8)
         return bytes.withUnsafeBytes { hex(xxh64($0, seed: 0)) + hex(xxh64($0, seed: 0x9E37_79B9_7F4A_7C15)) }
@@ -141,41 +146,54 @@ extension LatentStore {
         return (try rows(pairs.map(\.source), from), try rows(pairs.map(\.target), to))
     }
 
+    /// Rows of the two spaces that are not anchors, each side shuffled on its own (seeded): the
+    /// refinement pools, which must never carry the true pairing of those items.
+    static func unpairedPools(_ tx: StoreTransaction, from: SpaceRecord, to: SpaceRecord, anchorRows: (source: [Int], target: [Int]),
+                              allowed: Set<Int>? = nil) throws -> (source: Matrix<Float>, target: Matrix<Float>) {
+        func pool(_ space: SpaceRecord, _ anchors: [Int], seed: UInt64) throws -> Matrix<Float> {
+            let taken = Set(anchors)
+            var generator = SeededGenerator(seed: seed)
+            let rows = generator.permuted((0..<space.rowCount).filter { !taken.contains($0) && (allowed?.contains($0) ?? true) })
+            return try gather(tx, space: space, rows: rows)
+        }
+        return (try pool(from, anchorRows.source, seed: 0x50), try pool(to, anchorRows.target, seed: 0x7A))
+    }
+
     /// Returns the cached translator for the request, or fits, stores and returns a new one.
     public func fit(_ request: FitRequest) throws -> (summary: FitSummary, translator: Translator) {
-        let options = "{}"
-        let prepared = try read { tx -> (SpaceRecord, SpaceRecord, AnchorSetRecord, String, TranslatorRecord?, Matrix<Float>?, Matrix<Float>?) in
+        let spec = request.spec
+        let prepared = try read { tx -> (SpaceRecord, SpaceRecord, AnchorSetRecord, String, TranslatorRecord?, Matrix<Float>?, Matrix<Float>?, (source: Matrix<Float>, target: Matrix<Float>)?) in
             let from = try tx.space(request.from), to = try tx.space(request.to)
             let set = try tx.anchorSet(named: request.anchors)
-            let fingerprint = Self.fingerprint(sourceVersion: from.version, targetVersion: to.version, anchorHash: set.hash,
-                                               estimator: request.estimator, scaling: request.scaling, options: options)
+            let fingerprint = Self.fingerprint(sourceVersion: from.version, targetVersion: to.version, anchorHash: set.hash, spec: spec)
             if !request.refit, let cached = try tx.translator(fingerprint: fingerprint) {
-                return (from, to, set, fingerprint, cached, nil, nil)
+                return (from, to, set, fingerprint, cached, nil, nil, nil)
             }
             let rows = try Self.anchorRows(tx, set: set, from: from, to: to)
-            return (from, to, set, fingerprint, nil, try Self.gather(tx, space: from, rows: rows.source), try Self.gather(tx, space: to, rows: rows.target))
+            let pools = spec.refine > 0 ? try Self.unpairedPools(tx, from: from, to: to, anchorRows: rows) : nil
+            return (from, to, set, fingerprint, nil, try Self.gather(tx, space: from, rows: rows.source),
+                    try Self.gather(tx, space: to, rows: rows.target), pools)
         }
-        let (from, to, set, fingerprint, cached, sourceAnchors, targetAnchors) = prepared
+        let (from, to, set, fingerprint, cached, sourceAnchors, targetAnchors, pools) = prepared
         if let cached {
             let report = (try? JSONDecoder().decode(StoredFitReport.self, from: Data(cached.report.utf8)))
                 ?? StoredFitReport(fitSeconds: 0, residualMSE: .nan, effectiveRank: .nan, singularValues: [])
             return (Self.summary(cached, report: report, cached: true), try Self.decodeTranslator(cached))
         }
         let start = Date()
-        let (translator, fitReport) = try Translator.fit(source: sourceAnchors!, target: targetAnchors!,
-                                                         estimator: request.estimator, scaling: request.scaling,
-                                                         epsilon: Self.scalingEpsilon)
-        let report = StoredFitReport(fitSeconds: Date().timeIntervalSince(start), residualMSE: fitReport.residualMSE,
-                                     effectiveRank: fitReport.effectiveRank, singularValues: fitReport.singularValues)
+        let outcome = try Self.fit(spec, source: sourceAnchors!, target: targetAnchors!, unpaired: pools)
+        let report = StoredFitReport(fitSeconds: Date().timeIntervalSince(start), residualMSE: outcome.residualMSE,
+                                     effectiveRank: outcome.effectiveRank, singularValues: outcome.singularValues,
+                                     chosen: outcome.chosen, selection: outcome.selection, refinePairs: outcome.refinePairs)
         let record = TranslatorRecord(
             fingerprint: fingerprint, sourceModel: from.name.model, targetModel: to.name.model, sourceSpace: from.name.description,
             targetSpace: to.name.description, sourceVersion: from.version, targetVersion: to.version, anchorHash: set.hash,
-            anchorName: set.name, anchorCount: set.pairCount, estimator: request.estimator.rawValue, scaling: request.scaling.rawValue,
-            options: options, sourceDimension: from.dimension, targetDimension: to.dimension,
-            parameters: TranslatorParameters.encode(translator), report: Self.json(report), origin: "fitted",
+            anchorName: set.name, anchorCount: set.pairCount, estimator: outcome.estimator.rawValue, scaling: outcome.scaling.rawValue,
+            options: spec.options, sourceDimension: from.dimension, targetDimension: to.dimension,
+            parameters: TranslatorParameters.encode(outcome.translator), report: Self.json(report), origin: "fitted",
             createdAt: ISO8601DateFormatter().string(from: Date()), libraryVersion: Self.libraryVersion)
         try write { try $0.saveTranslator(record) }
-        return (Self.summary(record, report: report, cached: false), translator)
+        return (Self.summary(record, report: report, cached: false), outcome.translator)
     }
 
     static func summary(_ r: TranslatorRecord, report: StoredFitReport, cached: Bool) -> FitSummary {
@@ -183,7 +201,7 @@ extension LatentStore {
                    anchorCount: r.anchorCount, method: (Estimator(rawValue: r.estimator)?.cliName ?? r.estimator), scaling: r.scaling,
                    sourceDim: r.sourceDimension, targetDim: r.targetDimension, fitSeconds: report.fitSeconds,
                    residualMSE: report.residualMSE, effectiveRank: report.effectiveRank, singularValues: report.singularValues,
-                   createdAt: r.createdAt)
+                   createdAt: r.createdAt, chosen: report.chosen, selection: report.selection, refinePairs: report.refinePairs)
     }
 
     static func json<T: Encodable>(_ value: T) -> String {

@@ -23,12 +23,14 @@ struct Anchors: ParsableCommand {
         @Option(help: ArgumentHelp("Target space.", valueName: "MODEL/DATASET"), transform: parseSpaceName) var to: SpaceName
         @Option(help: "Number of anchors to draw.") var count: Int?
         @Option(help: "Seed of the sampler.") var seed: UInt64 = 0
-        @Flag(help: "Draw the same number of anchors per label.") var stratified = false
+        @Flag(help: "Draw the same number of anchors per label (same as --sampler stratified).") var stratified = false
+        @Option(help: ArgumentHelp("uniform, stratified, farthest (spread over the source space) or kmeans (items nearest k-means centres).", valueName: "sampler"))
+        var sampler: SamplerKind = .uniform
         @Option(help: ArgumentHelp("Read the correspondences from a file.", valueName: "file")) var file: String?
         @Flag(help: "Replace an anchor set of the same name.") var replace = false
 
         func validate() throws {
-            if file != nil && (count != nil || stratified) {
+            if file != nil && (count != nil || stratified || sampler != .uniform) {
                 throw ValidationError("--file gives the anchors itself: drop --count/--stratified")
             }
             if file == nil && count == nil { throw ValidationError("give --count N (with --stratified or not) or --file F") }
@@ -36,8 +38,14 @@ struct Anchors: ParsableCommand {
         }
 
         func run() throws {
-            let sampler: AnchorSampler = file.map { .file(path: $0) }
-                ?? (stratified ? .stratified(count: count!, seed: seed) : .uniform(count: count!, seed: seed))
+            let kind = stratified ? .stratified : sampler
+            let sampler: AnchorSampler = file.map { .file(path: $0) } ?? {
+                switch kind {
+                case .uniform: .uniform(count: count!, seed: seed)
+                case .stratified: .stratified(count: count!, seed: seed)
+                case .farthest, .kmeans: .geometric(kind, count: count!, seed: seed)
+                }
+            }()
             let summary = try global.open().createAnchors(name: name, from: from, to: to, sampler: sampler, replace: replace)
             for warning in summary.warnings where !global.quiet {
                 FileHandle.standardError.write(Data("latentdb: warning: \(warning)\n".utf8))

@@ -21,6 +21,11 @@ struct Eval: ParsableCommand {
     @Option(help: "Seed for anchors (and the split when the dataset has none).") var seed: UInt64 = 0
     @Option(help: ArgumentHelp("Comma-separated estimators.", valueName: "m1,m2")) var methods: String = "ortho,linear,lortho,affine"
     @Option(help: "Pre-processing: standard, l2, center, none.") var scaling: Scaling = .standard
+    @Option(help: ArgumentHelp("Ridge strength for ridge, relative to trace(XᵀX)/d.", valueName: "λ")) var ridgeLambda: Double = Estimator.defaultRidgeLambda
+    @Option(help: ArgumentHelp("What auto maximises on held-out anchors: mrr, top1, mse.", valueName: "metric")) var selectBy: SelectionCriterion = .mrr
+    @Option(help: ArgumentHelp("Also report each method refined for this many rounds (M+refine), from unpaired train items.", valueName: "n")) var refine: Int = 0
+    @Option(help: ArgumentHelp("How --count anchors are drawn from the train split: uniform, stratified, farthest, kmeans.", valueName: "sampler")) var sampler: SamplerKind = .uniform
+    @Option(help: ArgumentHelp("Also report translation through this hub, as 'hub'.", valueName: "name")) var viaHub: String?
     @Option(help: ArgumentHelp("Comma-separated decoders: knn, linear.", valueName: "d1,d2")) var decoder: String = "knn,linear"
     @Flag(help: "Also report retrieval by CSLS.") var csls = false
     @Option(help: "Test fraction when the dataset has no splits.") var testFraction: Double = 0.2
@@ -36,11 +41,12 @@ struct Eval: ParsableCommand {
         }
     }
 
-    func parsedMethods() throws -> [Estimator] {
+    func parsedMethods() throws -> [FitSpec.Method] {
         try methods.split(separator: ",").map {
-            guard let m = Estimator(cliName: String($0)) else {
-                throw ValidationError("unknown method '\($0)'; expected \(Estimator.allCases.map(\.cliName).joined(separator: ", "))")
+            guard let m = FitSpec.Method(name: String($0)) else {
+                throw ValidationError("unknown method '\($0)'; expected \(FitSpec.Method.allValueStrings.joined(separator: ", "))")
             }
+            if case .auto = m { return .auto(selectBy) }
             return m
         }
     }
@@ -55,6 +61,7 @@ struct Eval: ParsableCommand {
     func validate() throws {
         _ = try parsedMethods()
         _ = try parsedDecoders()
+        if refine < 0 { throw ValidationError("--refine \(refine): expected 0 or more rounds") }
         if count < 2 { throw ValidationError("--count \(count): 2 anchors needed at least") }
         if try parsedSweep() == nil && plot != nil { throw ValidationError("--plot needs --sweep-anchors") }
         if anchors != nil && sweepAnchors != nil { throw ValidationError("--sweep-anchors draws its own anchors: drop --anchors") }
@@ -65,8 +72,9 @@ struct Eval: ParsableCommand {
         let store = try global.open()
         let progress = global.progress("eval \(from) → \(to)")
         let request = EvalRequest(
-            from: from, to: to, anchors: anchors.map { .named($0) } ?? .sampled(count: count, seed: seed),
-            methods: try parsedMethods(), scaling: scaling, decoders: try parsedDecoders(), csls: csls,
+            from: from, to: to, anchors: anchors.map { .named($0) } ?? .sampled(count: count, seed: seed, sampler: sampler),
+            methods: try parsedMethods(), scaling: scaling, ridgeLambda: ridgeLambda, refine: refine, hub: viaHub,
+            decoders: try parsedDecoders(), csls: csls,
             testFraction: testFraction, seed: seed)
         if let counts = try parsedSweep() {
             let sweep = try store.sweep(request, counts: counts, seed: seed, progress: progress.update)

@@ -20,8 +20,7 @@ struct Migrate: ParsableCommand {
     @Option(help: ArgumentHelp("Dataset to migrate (default: --from's).", valueName: "name")) var dataset: String?
     @Option(name: .customLong("as"), help: ArgumentHelp("The new space.", valueName: "MODEL/DATASET"), transform: parseSpaceName) var target: SpaceName
     @Option(help: ArgumentHelp("Anchor set.", valueName: "name")) var anchors: String
-    @Option(help: "Estimator.") var method: Estimator = .ortho
-    @Option(help: "Pre-processing.") var scaling: Scaling = .standard
+    @OptionGroup var fitOptions: FitOptions
     @Option(help: ArgumentHelp("Minimum held-out quality, e.g. mrr>=0.9 (metrics: mrr, top1, top5, cosine).", valueName: "gate")) var gate: String?
     @Flag(help: "Below the gate, warn and migrate anyway.") var warnOnly = false
     @Flag(help: "Replace the --as space if it exists.") var replace = false
@@ -30,7 +29,7 @@ struct Migrate: ParsableCommand {
         let store = try global.open()
         let progress = global.progress("migrate \(from) → \(target)")
         let summary = try store.migrate(MigrateRequest(
-            from: from, to: to, dataset: dataset, target: target, anchors: anchors, estimator: method, scaling: scaling,
+            from: from, to: to, dataset: dataset, target: target, anchors: anchors, spec: fitOptions.spec,
             gate: try gate.map(QualityGate.init(parsing:)), warnOnly: warnOnly, replace: replace), progress: progress.update)
         progress.finish()
         for warning in summary.warnings where !global.quiet {

@@ -74,3 +74,4 @@ struct Classify: ParsableCommand {
         }
     }
 }
+extension SamplerKind: ExpressibleByArgument {}

@@ -8,17 +8,48 @@ extension Estimator: ExpressibleByArgument {
 }
 
 extension Scaling: ExpressibleByArgument {}
+extension SelectionCriterion: ExpressibleByArgument {}
+
+extension FitSpec.Method: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { Estimator.allCases.map(\.cliName) + ["auto"] }
+}
+
+/// How a translator is fitted: method, scaling and their options (all part of the fingerprint).
+struct FitOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Estimator: ortho, linear, lortho, affine, scaled-ortho, ridge, or auto (cross-validated choice).", valueName: "method"))
+    var method: FitSpec.Method = .estimator(.ortho)
+
+    @Option(help: ArgumentHelp("Pre-processing: standard, l2, center, none (auto chooses its own).", valueName: "scaling"))
+    var scaling: Scaling = .standard
+
+    @Option(help: ArgumentHelp("Ridge strength, relative to trace(XᵀX)/d.", valueName: "λ"))
+    var ridgeLambda: Double = Estimator.defaultRidgeLambda
+
+    @Option(help: ArgumentHelp("Rounds of refinement from unpaired items (mutual CSLS neighbours, as MUSE).", valueName: "n"))
+    var refine: Int = 0
+
+    @Option(help: ArgumentHelp("What auto maximises on held-out anchors: mrr, top1 or mse (minimised).", valueName: "metric"))
+    var selectBy: SelectionCriterion = .mrr
+
+    func validate() throws {
+        if refine < 0 { throw ValidationError("--refine \(refine): expected 0 or more rounds") }
+        if !(ridgeLambda > 0 && ridgeLambda.isFinite) { throw ValidationError("--ridge-lambda \(ridgeLambda): expected a positive number") }
+    }
+
+    var spec: FitSpec {
+        var method = self.method
+        if case .auto = method { method = .auto(selectBy) }
+        return FitSpec(method: method, scaling: scaling, ridgeLambda: ridgeLambda, refine: refine)
+    }
+}
 
 /// How a command picks its translator: `--anchors` + `--method` (fit or cache), or `--translator`.
 struct TranslatorOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Anchor set to fit on (cached by fingerprint).", valueName: "name"))
     var anchors: String?
 
-    @Option(help: ArgumentHelp("Estimator: ortho, linear, lortho, affine, scaled-ortho.", valueName: "method"))
-    var method: Estimator = .ortho
-
-    @Option(help: ArgumentHelp("Pre-processing: standard, l2, center, none.", valueName: "scaling"))
-    var scaling: Scaling = .standard
+    @OptionGroup var fitOptions: FitOptions
 
     @Option(help: ArgumentHelp("Use a stored translator (fingerprint or unique prefix).", valueName: "id"))
     var translator: String?
@@ -27,16 +58,23 @@ struct TranslatorOptions: ParsableArguments {
             transform: parseSpaceName)
     var via: [SpaceName] = []
 
+    @Option(help: ArgumentHelp("Translate through a hub (see `latentdb hub`).", valueName: "name"))
+    var viaHub: String?
+
     func choice(from: SpaceName?, to: SpaceName?) throws -> TranslatorChoice {
+        if let viaHub {
+            guard translator == nil, anchors == nil, via.isEmpty else { throw ValidationError("--via-hub uses the hub's maps: drop --translator, --anchors and --via") }
+            return .hub(viaHub)
+        }
         if !via.isEmpty {
             guard translator == nil else { throw ValidationError("--via builds a chain from cached translators: drop --translator") }
-            return .chain(via: via, anchors: anchors, estimator: method, scaling: scaling)
+            return .chain(via: via, anchors: anchors, spec: fitOptions.spec)
         }
         if let translator {
             guard anchors == nil else { throw ValidationError("give --anchors/--method or --translator, not both") }
             return .stored(id: translator)
         }
-        if let anchors { return .fit(anchors: anchors, estimator: method, scaling: scaling) }
+        if let anchors { return .fit(anchors: anchors, spec: fitOptions.spec) }
         if let from, let to, from.model == to.model { return .identity }
         throw ValidationError("translating from \(from?.description ?? "?") to \(to?.description ?? "?") needs --anchors NAME (with --method) or --translator ID")
     }
@@ -79,12 +117,11 @@ struct Fit: ParsableCommand {
     @Option(help: ArgumentHelp("Source space.", valueName: "MODEL/DATASET"), transform: parseSpaceName) var from: SpaceName
     @Option(help: ArgumentHelp("Target space.", valueName: "MODEL/DATASET"), transform: parseSpaceName) var to: SpaceName
     @Option(help: ArgumentHelp("Anchor set.", valueName: "name")) var anchors: String
-    @Option(help: ArgumentHelp("Estimator: ortho, linear, lortho, affine, scaled-ortho.", valueName: "method")) var method: Estimator = .ortho
-    @Option(help: ArgumentHelp("Pre-processing: standard, l2, center, none.", valueName: "scaling")) var scaling: Scaling = .standard
+    @OptionGroup var fitOptions: FitOptions
     @Flag(help: "Fit again even when a cached translator exists.") var refit = false
 
     func run() throws {
-        let (summary, _) = try global.open().fit(FitRequest(from: from, to: to, anchors: anchors, estimator: method, scaling: scaling, refit: refit))
+        let (summary, _) = try global.open().fit(FitRequest(from: from, to: to, anchors: anchors, spec: fitOptions.spec, refit: refit))
         try global.emit(json: summary) {
             if global.quiet { return summary.fingerprint }
             let top = summary.singularValues.prefix(5).map { String(format: "%.3g", $0) }.joined(separator: ", ")
@@ -93,8 +130,26 @@ struct Fit: ParsableCommand {
                   \(summary.from) → \(summary.to), \(summary.method) + \(summary.scaling), \(summary.anchorCount) anchors '\(summary.anchors)', \(summary.sourceDim) → \(summary.targetDim) dims
                   fit time \(String(format: "%.3f", summary.fitSeconds)) s, anchor residual MSE \(String(format: "%.4g", summary.residualMSE))
                   singular values \(top)\(summary.singularValues.count > 5 ? ", …" : ""); effective rank \(String(format: "%.1f", summary.effectiveRank)) of \(summary.singularValues.count)
-                """
+                """ + Self.details(summary)
         }
+    }
+}
+
+extension Fit {
+    /// auto's candidate table and refinement's rounds, when there are any.
+    static func details(_ summary: FitSummary) -> String {
+        var out = ""
+        if let chosen = summary.chosen, let selection = summary.selection {
+            out += "\n  auto chose \(chosen) among \(selection.count) candidates (cross-validated on the anchors):\n"
+            let rows = selection.sorted { ($0.score ?? -.infinity) > ($1.score ?? -.infinity) }.map {
+                ["    " + $0.candidate, $0.score.map { String(format: "%.4f", $0) } ?? "failed"]
+            }
+            out += table(["    CANDIDATE", "SCORE"], rows)
+        }
+        if let pairs = summary.refinePairs {
+            out += "\n  refinement added \(pairs.map(String.init).joined(separator: ", ")) mutual pairs per round"
+        }
+        return out
     }
 }
 
