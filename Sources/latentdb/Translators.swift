@@ -42,16 +42,21 @@ struct QueryOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Query items of the source space, one key per line.", valueName: "keys.txt"))
     var keys: String?
 
-    @Option(help: ArgumentHelp("Query vectors in the source model's space (.npy).", valueName: "q.npy"))
+    @Option(help: ArgumentHelp("Query vectors in the source model's space (.npy, .npz, safetensors, .fvecs, .bvecs).", valueName: "file"))
     var input: String?
+
+    @Option(name: [.customLong("member"), .customLong("array"), .customLong("tensor")],
+            help: ArgumentHelp("With --input: the array of an .npz or the tensor of a safetensors file (--array and --tensor are aliases).", valueName: "name"))
+    var member: String?
 
     func validate() throws {
         let given = [!key.isEmpty, keys != nil, input != nil].filter { $0 }.count
         guard given == 1 else { throw ValidationError("give exactly one of --key, --keys, --input") }
+        if let member, input == nil { throw ValidationError("--member \(member) picks an array of an --input file: give --input") }
     }
 
     func query() throws -> QueryInput {
-        if let input { return .file(path: input) }
+        if let input { return .file(path: input, member: member) }
         if let keys { return .keys(try LatentStore.readLines(keys, what: "keys")) }
         return .keys(key)
     }
