@@ -33,7 +33,7 @@ public enum NPZ {
         try members(of: NPYFile(reading: path)).map(\.arrayName)
     }
 
-    static func open(path: String, member: String?) throws(CodecError) -> NPYReader {
+    static func open(path: String, member: String?) throws(CodecError) -> NPZMember {
         let file = try NPYFile(reading: path)
         let all = try members(of: file)
         let chosen: Member
@@ -64,7 +64,7 @@ public enum NPZ {
             guard chosen.compressedSize == chosen.size else {
                 throw CodecError(path: path, "corrupt zip: stored member '\(chosen.name)' has compressed size \(chosen.compressedSize) ≠ size \(chosen.size)")
             }
-            return try NPYReader(source: FileWindow(file: file, offset: dataOffset, length: chosen.size, path: display))
+            return NPZMember(try NPYReader(source: FileWindow(file: file, offset: dataOffset, length: chosen.size, path: display)))
         case 8:
             let compressed = try file.read(chosen.compressedSize, at: dataOffset)
             let bytes = try inflateRaw(compressed, expectedSize: chosen.size, path: display)
@@ -74,7 +74,7 @@ public enum NPZ {
             guard crc == chosen.crc else {
                 throw CodecError(path: display, "CRC-32 mismatch: the archive records \(hex32(chosen.crc)), the inflated data has \(hex32(crc)) (corrupt file)")
             }
-            return try NPYReader(source: MemoryBytes(bytes, path: display))
+            return NPZMember(try NPYReader(source: MemoryBytes(bytes, path: display)))
         default:
             throw CodecError(path: display, "unsupported zip compression method \(chosen.method): expected 0 (stored, np.savez) or 8 (deflate, np.savez_compressed)")
         }
@@ -188,4 +188,17 @@ public enum NPZ {
         let digits = String(v, radix: 16)
         return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
     }
+}
+
+/// One array of an `.npz`: an `.npy` reader over the member's bytes, reported as `.npz`.
+final class NPZMember: EmbeddingRowSource {
+    let reader: NPYReader
+    init(_ reader: NPYReader) { self.reader = reader }
+    var path: String { reader.path }
+    var rows: Int { reader.rows }
+    var columns: Int { reader.columns }
+    var sourceDType: String { reader.sourceDType }
+    var format: EmbeddingFileFormat { .npz }
+    var remainingRows: Int { reader.remainingRows }
+    func readRows(_ count: Int) throws(CodecError) -> Matrix<Float> { try reader.readRows(count) }
 }

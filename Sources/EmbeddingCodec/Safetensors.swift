@@ -114,7 +114,6 @@ final class SafetensorsReader: EmbeddingRowSource {
     }
 
     private static func integer(_ value: Any) -> Int? {
-        if value is Bool { return nil }
         if let i = value as? Int { return i }
         if let d = value as? Double, d == d.rounded(), abs(d) < 9.0e15 { return Int(d) }
         return nil
