@@ -124,10 +124,15 @@ struct Translate: ParsableCommand {
 struct Translators: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List or remove cached translators.",
+        discussion: """
+            Example:
+              latentdb translators ls
+              latentdb translators rm 3fa9c2
+            """,
         subcommands: [ListTranslators.self, RemoveTranslator.self])
 
     struct ListTranslators: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List cached translators.")
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List cached translators.", discussion: "Example: latentdb translators ls --json")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -143,7 +148,7 @@ struct Translators: ParsableCommand {
     }
 
     struct RemoveTranslator: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a cached translator.")
+        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a cached translator.", discussion: "Example: latentdb translators rm 3fa9c2")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Fingerprint or unique prefix.") var id: String
 
@@ -167,7 +172,7 @@ struct TranslatorCommand: ParsableCommand {
         subcommands: [ExportTranslator.self, ImportTranslator.self])
 
     struct ExportTranslator: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "export", abstract: "Write a translator to a file.")
+        static let configuration = CommandConfiguration(commandName: "export", abstract: "Write a translator to a file.", discussion: "Example: latentdb translator export 3fa9c2 --output e5-to-minilm.ldbt")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Fingerprint or unique prefix.") var id: String
         @Option(name: [.short, .long], help: ArgumentHelp("Output file.", valueName: "file")) var output: String
@@ -181,7 +186,7 @@ struct TranslatorCommand: ParsableCommand {
     }
 
     struct ImportTranslator: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "import", abstract: "Store a translator from a file.")
+        static let configuration = CommandConfiguration(commandName: "import", abstract: "Store a translator from a file.", discussion: "Example: latentdb --db other.db translator import e5-to-minilm.ldbt")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Translator file.") var file: String
 
