@@ -70,13 +70,14 @@ public enum EmbeddingFile {
         let size = try file.size()
         if head.starts(with: NPYHeader.magic) { return .npy }
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) { return .npz }
+        // .fvecs/.bvecs have no magic: their name wins over the safetensors guess, which row data can mimic.
+        let lower = path.lowercased()
+        if lower.hasSuffix(".fvecs") { return .fvecs }
+        if lower.hasSuffix(".bvecs") { return .bvecs }
         if head.count >= 9 && head[8] == UInt8(ascii: "{") {
             let length = head.withUnsafeBytes { $0.littleEndian(at: 0, as: UInt64.self) }
             if length >= 2 && length <= UInt64(Int.max - 8) { return .safetensors }
         }
-        let lower = path.lowercased()
-        if lower.hasSuffix(".fvecs") { return .fvecs }
-        if lower.hasSuffix(".bvecs") { return .bvecs }
         if lower.hasSuffix(".npz") { return .npz }
         if lower.hasSuffix(".safetensors") { return .safetensors }
         if lower.hasSuffix(".npy") { return .npy }

@@ -198,6 +198,18 @@ func writeSafetensors(_ header: String, dataBytes: Int, in dir: URL, name: Strin
     expectCodecError(path, ["empty .fvecs file"])
 }
 
+/// A row whose bytes look like a safetensors header (byte 8 is `{`) is still .fvecs by its name.
+@Test func fvecsThatLooksLikeSafetensors() throws {
+    let dir = temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.appendingPathComponent("tricky.fvecs").path
+    let m = Matrix<Float>(rows: 1, columns: 2, elements: [0.5, Float(bitPattern: 0x3F80_007B)])
+    try EmbeddingFile.write(m, to: path, format: .fvecs)
+    #expect(readBytes(path)[8] == UInt8(ascii: "{"))
+    #expect(try EmbeddingFile.detect(path: path) == .fvecs)
+    #expect(bits(try EmbeddingFile.readMatrix(path: path).matrix) == bits(m))
+}
+
 @Test func memberOnSingleMatrixFormatIsRefused() {
     expectCodecError(fixture("f32_3x5.npy"), member: "emb", ["holds one matrix", "'emb'"])
     expectCodecError(fixture("f32_3x5.fvecs"), member: "emb", ["holds one matrix"])
