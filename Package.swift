@@ -15,10 +15,11 @@ let package = Package(
         // C libraries from Debian, each behind a module map (see the shim headers).
         .systemLibrary(name: "CLZ4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         .target(name: "LatentCore"),
         .target(name: "LinearAlgebra", dependencies: ["LatentCore", "COpenBLAS"]),
-        .target(name: "EmbeddingCodec", dependencies: ["LatentCore", "CLZ4"]),
+        .target(name: "EmbeddingCodec", dependencies: ["LatentCore", "CLZ4", "CZlib"]),
         .target(name: "Translation", dependencies: ["LatentCore", "LinearAlgebra"]),
         .target(name: "NeighborSearch", dependencies: ["LatentCore", "COpenBLAS"]),
         .target(name: "Alignment", dependencies: ["LatentCore", "LinearAlgebra", "Translation", "NeighborSearch"]),

@@ -11,10 +11,15 @@ public final class NPYReader {
     public var columns: Int { shape[1] }
     /// Rows not yet returned by ``readRows(_:)``.
     public private(set) var remainingRows: Int
-    private let file: NPYFile
+    private let file: any ByteSource
 
-    public init(path: String) throws(CodecError) {
-        let file = try NPYFile(reading: path)
+    public convenience init(path: String) throws(CodecError) {
+        try self.init(source: try NPYFile(reading: path))
+    }
+
+    /// Reads the `.npy` held by `source` (a file, or a member of an `.npz`).
+    init(source file: any ByteSource) throws(CodecError) {
+        let path = file.path
         let header = try NPYHeader.read(file)
         guard header.dtype.isFloatingPoint else {
             throw CodecError(path: path, "dtype '\(header.dtype.rawValue)' is not a floating-point type: embeddings must be <f4, <f2 or <f8")

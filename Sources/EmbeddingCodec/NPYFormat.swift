@@ -40,7 +40,7 @@ struct NPYHeader {
 
     /// Reads and validates the header of the open file `file` (positioned at 0), including
     /// that the data size matches the file size.
-    static func read(_ file: NPYFile) throws(CodecError) -> NPYHeader {
+    static func read(_ file: some ByteSource) throws(CodecError) -> NPYHeader {
         let path = file.path
         var prefix = [UInt8](repeating: 0, count: 10)
         let got = try file.read(into: &prefix)
@@ -262,6 +262,7 @@ extension String {
 final class NPYFile {
     let path: String
     private var fd: Int32
+    var descriptor: Int32 { fd }
 
     init(reading path: String) throws(CodecError) {
         self.path = path

@@ -6,6 +6,8 @@ import Storage
 public struct RegisterRequest: Sendable {
     public var name: SpaceName
     public var embeddingsPath: String
+    /// The array of an `.npz` or the tensor of a safetensors file (needed when it holds several).
+    public var member: String?
     public var keysPath: String?
     public var labelsPath: String?
     public var splitPath: String?
@@ -13,10 +15,11 @@ public struct RegisterRequest: Sendable {
     public var replace: Bool
     public var provenance: String?
 
-    public init(name: SpaceName, embeddingsPath: String, keysPath: String? = nil, labelsPath: String? = nil,
+    public init(name: SpaceName, embeddingsPath: String, member: String? = nil, keysPath: String? = nil, labelsPath: String? = nil,
                 splitPath: String? = nil, codec: BlockCodec = .defaultCodec, replace: Bool = false, provenance: String? = nil) {
         self.name = name
         self.embeddingsPath = embeddingsPath
+        self.member = member
         self.keysPath = keysPath
         self.labelsPath = labelsPath
         self.splitPath = splitPath
@@ -43,10 +46,11 @@ public struct RegisterResult: Codable, Sendable {
 }
 
 extension LatentStore {
-    /// Registers the embeddings of one `.npy` file as space `request.name`, in one transaction.
+    /// Registers the embeddings of one file (`.npy`, `.npz`, safetensors, `.fvecs`, `.bvecs`)
+    /// as space `request.name`, in one transaction.
     public func register(_ request: RegisterRequest, progress: ((Int, Int) -> Void)? = nil) throws -> RegisterResult {
         let file = request.embeddingsPath
-        let reader = try NPYReader(path: file)
+        let reader = try EmbeddingFile.open(path: file, member: request.member)
         let rows = reader.rows, dim = reader.columns
         guard dim > 0 else { throw LatentError(.badInput, "\(file): embeddings have 0 columns; expected at least 1") }
 
@@ -90,7 +94,7 @@ extension LatentStore {
 
             let blockRows = Self.blockRows(dimension: dim)
             let spaceID = try tx.beginSpace(NewSpace(
-                name: request.name, rowCount: rows, dimension: dim, sourceDType: reader.dtype.rawValue,
+                name: request.name, rowCount: rows, dimension: dim, sourceDType: reader.sourceDType,
                 codec: request.codec.rawValue, blockRows: blockRows, provenance: request.provenance,
                 libraryVersion: Self.libraryVersion), datasetID: dataset.id)
 
@@ -118,7 +122,7 @@ extension LatentStore {
             try tx.finishSpace(spaceID: spaceID, storedBytes: storedBytes, version: version)
             let raw = rows * dim * 4
             return RegisterResult(
-                space: request.name.description, rows: rows, dim: dim, sourceDType: reader.dtype.rawValue,
+                space: request.name.description, rows: rows, dim: dim, sourceDType: reader.sourceDType,
                 codec: request.codec.rawValue, rawBytes: raw, storedBytes: storedBytes,
                 compressionRatio: storedBytes == 0 ? 1 : Double(raw) / Double(storedBytes), version: version,
                 realigned: order != nil, replaced: replaced, datasetCreated: datasetCreated)
@@ -197,10 +201,10 @@ extension LatentStore {
 /// Rows of the file being registered, in dataset order: streamed when the orders agree, loaded
 /// whole and gathered when they do not.
 private struct SpaceRowSource {
-    let reader: NPYReader
+    let reader: any EmbeddingRowSource
     let reordered: Matrix<Float>?
 
-    init(reader: NPYReader, order: [Int]?) throws {
+    init(reader: any EmbeddingRowSource, order: [Int]?) throws {
         self.reader = reader
         if let order {
             reordered = try reader.readRows(reader.rows).gatherRows(order)

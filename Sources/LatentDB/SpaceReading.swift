@@ -23,6 +23,25 @@ public struct ExportResult: Codable, Sendable {
     public let rows: Int
     public let dim: Int
     public let version: String
+    public let format: String
+}
+
+/// The file formats `export` writes (float32 values, exactly as stored).
+public enum ExportFormat: String, Sendable, CaseIterable {
+    /// `.npy`, C order: byte-identical to a registered float32 `.npy`.
+    case npy
+    /// One F32 tensor named `embeddings`.
+    case safetensors
+    /// Each row: int32 dimension, then the floats.
+    case fvecs
+
+    var fileFormat: EmbeddingFileFormat {
+        switch self {
+        case .npy: .npy
+        case .safetensors: .safetensors
+        case .fvecs: .fvecs
+        }
+    }
 }
 
 extension LatentStore {
@@ -80,13 +99,15 @@ extension LatentStore {
         }
     }
 
-    /// Writes the space to `.npy` (float32, C order), streaming: the bytes are exactly those registered.
-    public func export(_ name: SpaceName, to output: String, progress: ((Int, Int) -> Void)? = nil) throws -> ExportResult {
+    /// Writes the space as float32 in `format` (`.npy` C order by default, safetensors with one
+    /// tensor `embeddings`, or `.fvecs`), streaming: the values are exactly those registered.
+    public func export(_ name: SpaceName, to output: String, format: ExportFormat = .npy,
+                       progress: ((Int, Int) -> Void)? = nil) throws -> ExportResult {
         try read { tx in
             let space = try tx.space(name)
             let temporary = output + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
             do {
-                let writer = try NPYWriter(path: temporary, rows: space.rowCount, columns: space.dimension)
+                let writer = try EmbeddingFile.writer(format: format.fileFormat, path: temporary, rows: space.rowCount, columns: space.dimension)
                 try Self.forEachBlock(tx, space: space) { first, block in
                     try block.elements.withUnsafeBufferPointer { try writer.append($0) }
                     progress?(first + block.rows, space.rowCount)
@@ -100,7 +121,7 @@ extension LatentStore {
                 if error is LatentError || error is CodecError { throw error }
                 throw LatentError(.store, "cannot write \(output): \(error.localizedDescription)")
             }
-            return ExportResult(space: name.description, output: output, rows: space.rowCount, dim: space.dimension, version: space.version)
+            return ExportResult(space: name.description, output: output, rows: space.rowCount, dim: space.dimension, version: space.version, format: format.rawValue)
         }
     }
 }

@@ -20,8 +20,9 @@ public enum TranslatorChoice: Sendable {
 
 /// Where queries come from.
 public enum QueryInput: Sendable {
-    /// Rows of a `.npy` file, in the source model's space.
-    case file(path: String)
+    /// Rows of an embedding file (any format `EmbeddingFile` reads), in the source model's space;
+    /// `member` picks an `.npz` array or a safetensors tensor.
+    case file(path: String, member: String? = nil)
     /// Items of the source space, by key.
     case keys([ItemKey])
 }
@@ -102,8 +103,8 @@ extension LatentStore {
     /// Query vectors in the source space: rows of a file, or stored items by key.
     public func queries(_ input: QueryInput, from: SpaceName?, expectedDimension: Int?) throws -> (matrix: Matrix<Float>, keys: [String]?) {
         switch input {
-        case let .file(path):
-            let matrix = try NPY.readMatrix(path: path).matrix
+        case let .file(path, member):
+            let matrix = try EmbeddingFile.readMatrix(path: path, member: member).matrix
             if let bad = matrix.firstNonFinite() {
                 throw LatentError(.badInput, "query file \(path): row \(bad.row), column \(bad.column) is \(matrix[bad.row, bad.column]); queries must be finite")
             }

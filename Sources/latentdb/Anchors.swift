@@ -5,6 +5,11 @@ import LatentDB
 struct Anchors: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create, list, show and remove anchor sets (correspondences between two spaces).",
+        discussion: """
+            Example:
+              latentdb anchors create a1k --from e5/fortunes --to minilm/fortunes --count 1000 --seed 0
+              latentdb anchors ls
+            """,
         subcommands: [Create.self, ListSets.self, Show.self, RemoveSet.self])
 
     struct Create: ParsableCommand {
@@ -57,7 +62,7 @@ struct Anchors: ParsableCommand {
     }
 
     struct ListSets: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List anchor sets.")
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List anchor sets.", discussion: "Example: latentdb anchors ls --json")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -71,7 +76,7 @@ struct Anchors: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show an anchor set and its pairs.")
+        static let configuration = CommandConfiguration(abstract: "Show an anchor set and its pairs.", discussion: "Example: latentdb anchors show a1k --limit 5")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
         @Option(help: "Pairs to print (0: all).") var limit: Int = 20
@@ -90,7 +95,7 @@ struct Anchors: ParsableCommand {
     }
 
     struct RemoveSet: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove an anchor set.")
+        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove an anchor set.", discussion: "Example: latentdb anchors rm a1k")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
 

@@ -99,7 +99,7 @@ func parseSpaceName(_ text: String) throws -> SpaceName {
 
 /// `<f4` → `float32`: NumPy's dtype strings, as a person reads them.
 func dtypeName(_ descr: String) -> String {
-    ["<f2": "float16", "<f4": "float32", "<f8": "float64"][descr] ?? descr
+    ["<f2": "float16", "<f4": "float32", "<f8": "float64", "bf16": "bfloat16", "|u1": "uint8"][descr] ?? descr
 }
 
 func plural(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }

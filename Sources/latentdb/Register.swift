@@ -5,6 +5,8 @@ struct Register: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Register the embeddings of a dataset by a model as space MODEL/DATASET.",
         discussion: """
+            Embeddings: .npy, .npz (--member picks an array when it holds several), safetensors (--member picks
+            a tensor: F32, F16, BF16 or F64), .fvecs or .bvecs; the format is recognised by content.
             Keys default to row numbers (0, 1, …). A dataset's keys, labels and splits are shared by all
             its spaces: a second model's file must cover the same keys (another order is re-aligned).
             Example:
@@ -16,8 +18,12 @@ struct Register: ParsableCommand {
     @Argument(help: "MODEL/DATASET", transform: parseSpaceName)
     var space: SpaceName
 
-    @Option(help: ArgumentHelp("Embeddings: a 2-D .npy of float32, float64 (stored as float32) or float16.", valueName: "file.npy"))
+    @Option(help: ArgumentHelp("Embeddings: a 2-D float matrix in .npy, .npz, safetensors, .fvecs or .bvecs (stored as float32).", valueName: "file"))
     var embeddings: String
+
+    @Option(name: [.customLong("member"), .customLong("array"), .customLong("tensor")],
+            help: ArgumentHelp("The array of an .npz or the tensor of a safetensors file (needed when it holds several; --array and --tensor are aliases).", valueName: "name"))
+    var member: String?
 
     @Option(help: ArgumentHelp("Item keys, one per line (UTF-8).", valueName: "keys.txt"))
     var keys: String?
@@ -38,7 +44,7 @@ struct Register: ParsableCommand {
         let store = try global.open(create: true)
         let progress = global.progress("register \(space)")
         let result = try store.register(
-            RegisterRequest(name: space, embeddingsPath: embeddings, keysPath: keys, labelsPath: labels, splitPath: split,
+            RegisterRequest(name: space, embeddingsPath: embeddings, member: member, keysPath: keys, labelsPath: labels, splitPath: split,
                             codec: try LatentStore.codec(named: codec), replace: replace),
             progress: progress.update)
         progress.finish()

@@ -88,16 +88,21 @@ struct QueryOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Query items of the source space, one key per line.", valueName: "keys.txt"))
     var keys: String?
 
-    @Option(help: ArgumentHelp("Query vectors in the source model's space (.npy).", valueName: "q.npy"))
+    @Option(help: ArgumentHelp("Query vectors in the source model's space (.npy, .npz, safetensors, .fvecs, .bvecs).", valueName: "file"))
     var input: String?
+
+    @Option(name: [.customLong("member"), .customLong("array"), .customLong("tensor")],
+            help: ArgumentHelp("With --input: the array of an .npz or the tensor of a safetensors file (--array and --tensor are aliases).", valueName: "name"))
+    var member: String?
 
     func validate() throws {
         let given = [!key.isEmpty, keys != nil, input != nil].filter { $0 }.count
         guard given == 1 else { throw ValidationError("give exactly one of --key, --keys, --input") }
+        if let member, input == nil { throw ValidationError("--member \(member) picks an array of an --input file: give --input") }
     }
 
     func query() throws -> QueryInput {
-        if let input { return .file(path: input) }
+        if let input { return .file(path: input, member: member) }
         if let keys { return .keys(try LatentStore.readLines(keys, what: "keys")) }
         return .keys(key)
     }
@@ -182,10 +187,15 @@ struct Translate: ParsableCommand {
 struct Translators: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List or remove cached translators.",
+        discussion: """
+            Example:
+              latentdb translators ls
+              latentdb translators rm 3fa9c2
+            """,
         subcommands: [ListTranslators.self, RemoveTranslator.self])
 
     struct ListTranslators: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List cached translators.")
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List cached translators.", discussion: "Example: latentdb translators ls --json")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -201,7 +211,7 @@ struct Translators: ParsableCommand {
     }
 
     struct RemoveTranslator: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a cached translator.")
+        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a cached translator.", discussion: "Example: latentdb translators rm 3fa9c2")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Fingerprint or unique prefix.") var id: String
 
@@ -225,7 +235,7 @@ struct TranslatorCommand: ParsableCommand {
         subcommands: [ExportTranslator.self, ImportTranslator.self])
 
     struct ExportTranslator: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "export", abstract: "Write a translator to a file.")
+        static let configuration = CommandConfiguration(commandName: "export", abstract: "Write a translator to a file.", discussion: "Example: latentdb translator export 3fa9c2 --output e5-to-minilm.ldbt")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Fingerprint or unique prefix.") var id: String
         @Option(name: [.short, .long], help: ArgumentHelp("Output file.", valueName: "file")) var output: String
@@ -239,7 +249,7 @@ struct TranslatorCommand: ParsableCommand {
     }
 
     struct ImportTranslator: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "import", abstract: "Store a translator from a file.")
+        static let configuration = CommandConfiguration(commandName: "import", abstract: "Store a translator from a file.", discussion: "Example: latentdb --db other.db translator import e5-to-minilm.ldbt")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Translator file.") var file: String
 

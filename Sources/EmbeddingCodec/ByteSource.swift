@@ -1,0 +1,102 @@
+import Glibc
+
+/// Bytes read front to back: a whole file, a window of a file (a stored `.npz` member, the
+/// data of a safetensors file) or bytes in memory (an inflated `.npz` member). The readers
+/// of every format take one, so a format nested in another is read with the same code.
+protocol ByteSource: AnyObject {
+    /// What errors name: a file, or `archive.npz[member.npy]`.
+    var path: String { get }
+    /// Total size in bytes.
+    func size() throws(CodecError) -> Int
+    /// Fills `buffer` from the current position; returns the bytes read (fewer only at the end).
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(CodecError) -> Int
+}
+
+extension ByteSource {
+    func read(into bytes: inout [UInt8]) throws(CodecError) -> Int {
+        let result = bytes.withUnsafeMutableBytes { raw in Result { () throws(CodecError) in try read(into: raw) } }
+        return try result.get()
+    }
+
+    /// Exactly `count` bytes, or an error that says the data is truncated.
+    func readExactly(_ count: Int, what: String) throws(CodecError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let got = try read(into: &bytes)
+        guard got == count else { throw CodecError(path: path, "truncated: expected \(count) bytes of \(what), found \(got)") }
+        return bytes
+    }
+}
+
+extension NPYFile: ByteSource {}
+
+extension NPYFile {
+    /// Reads at an absolute offset without moving the file position (`pread(2)`).
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(CodecError) -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw CodecError(path: path, "read failed: \(String(cString: strerror(errno)))") }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    func read(_ count: Int, at offset: Int) throws(CodecError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let result = bytes.withUnsafeMutableBytes { raw in Result { () throws(CodecError) in try read(into: raw, at: offset) } }
+        let got = try result.get()
+        return Array(bytes[0..<got])
+    }
+}
+
+/// `length` bytes of an open file from `offset`, read with `pread(2)`.
+final class FileWindow: ByteSource {
+    let file: NPYFile
+    let path: String
+    let offset: Int
+    let length: Int
+    private var position = 0
+
+    init(file: NPYFile, offset: Int, length: Int, path: String? = nil) {
+        self.file = file
+        self.offset = offset
+        self.length = length
+        self.path = path ?? file.path
+    }
+
+    func size() -> Int { length }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(CodecError) -> Int {
+        let n = min(buffer.count, length - position)
+        guard n > 0 else { return 0 }
+        let got = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<n]), at: offset + position)
+        position += got
+        return got
+    }
+}
+
+/// Bytes in memory.
+final class MemoryBytes: ByteSource {
+    let path: String
+    let bytes: [UInt8]
+    private var position = 0
+
+    init(_ bytes: [UInt8], path: String) {
+        self.bytes = bytes
+        self.path = path
+    }
+
+    func size() -> Int { bytes.count }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        let n = min(buffer.count, bytes.count - position)
+        guard n > 0 else { return 0 }
+        bytes.withUnsafeBytes { raw in
+            buffer.baseAddress!.copyMemory(from: raw.baseAddress! + position, byteCount: n)
+        }
+        position += n
+        return n
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import LatentCore
+
+/// Safetensors files (Hugging Face): one 2-D tensor read as float32 rows, streamed.
+///
+/// | offset | size | description |
+/// | --- | --- | --- |
+/// | 0 | 8 | N: header length, unsigned little-endian |
+/// | 8 | N | UTF-8 JSON object: tensor name → `{"dtype", "shape", "data_offsets": [begin, end]}`; `__metadata__` (string map) is ignored |
+/// | 8 + N | … | the byte buffer; offsets are relative to its start, tensors do not overlap |
+///
+/// Readable dtypes: `F32`, `F16`, `BF16`, `F64` (converted to float32). The header is checked
+/// whole (JSON, offsets inside the file, no overlap, shape × dtype size = byte span) before any
+/// data is read.
+final class SafetensorsReader: EmbeddingRowSource {
+    let path: String
+    let rows: Int
+    let columns: Int
+    let kind: ElementKind
+    let tensor: String
+    var sourceDType: String { kind.dtypeName }
+    var format: EmbeddingFileFormat { .safetensors }
+    private(set) var remainingRows: Int
+    private let data: FileWindow
+
+    static let dtypeSizes: [String: Int] = [
+        "BOOL": 1, "U8": 1, "I8": 1, "F8_E4M3": 1, "F8_E5M2": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
+        "I32": 4, "U32": 4, "F32": 4, "I64": 8, "U64": 8, "F64": 8,
+    ]
+    static let readable: [String: ElementKind] = ["F32": .float32, "F16": .float16, "BF16": .bfloat16, "F64": .float64]
+
+    struct Entry {
+        var name: String
+        var dtype: String
+        var shape: [Int]
+        var begin: Int
+        var end: Int
+    }
+
+    init(path: String, tensor: String?) throws(CodecError) {
+        let file = try NPYFile(reading: path)
+        let size = try file.size()
+        let prefix = try file.read(8, at: 0)
+        guard prefix.count == 8 else { throw CodecError(path: path, "truncated safetensors file: \(prefix.count) bytes, the header length alone takes 8") }
+        let headerLength = prefix.withUnsafeBytes { $0.littleEndian(at: 0, as: UInt64.self) }
+        guard headerLength <= UInt64(size - 8) else {
+            throw CodecError(path: path, "safetensors header length \(headerLength) points past the end of the file (\(size) bytes)")
+        }
+        let headerBytes = try file.read(Int(headerLength), at: 8)
+        let entries = try Self.parseHeader(headerBytes, path: path)
+        let bufferStart = 8 + Int(headerLength), bufferSize = size - bufferStart
+        try Self.validate(entries, bufferSize: bufferSize, path: path)
+
+        let chosen: Entry
+        if let tensor {
+            guard let found = entries.first(where: { $0.name == tensor }) else {
+                throw CodecError(path: path, "no tensor '\(tensor)' in this safetensors file; it holds: \(entries.map(\.name).joined(separator: ", "))")
+            }
+            chosen = found
+        } else {
+            guard entries.count == 1 else {
+                if entries.isEmpty { throw CodecError(path: path, "the safetensors file holds no tensors") }
+                throw CodecError(path: path, "the safetensors file holds \(entries.count) tensors (\(entries.map(\.name).joined(separator: ", "))): choose one with --member NAME")
+            }
+            chosen = entries[0]
+        }
+        guard let kind = Self.readable[chosen.dtype] else {
+            throw CodecError(path: path, "tensor '\(chosen.name)' has dtype \(chosen.dtype): embeddings must be F32, F16, BF16 or F64")
+        }
+        guard chosen.shape.count == 2 else {
+            throw CodecError(path: path, "tensor '\(chosen.name)': expected a 2-D tensor (rows, columns) of embeddings, found \(chosen.shape.count)-D shape \(chosen.shape)")
+        }
+        self.path = path
+        self.kind = kind
+        self.tensor = chosen.name
+        rows = chosen.shape[0]
+        columns = chosen.shape[1]
+        remainingRows = rows
+        data = FileWindow(file: file, offset: bufferStart + chosen.begin, length: chosen.end - chosen.begin)
+    }
+
+    func readRows(_ count: Int) throws(CodecError) -> Matrix<Float> {
+        precondition(count >= 0, "negative row count \(count)")
+        let n = min(count, remainingRows)
+        let m = try readDecodedRows(data, kind: kind, rows: n, columns: columns)
+        remainingRows -= n
+        return m
+    }
+
+    static func parseHeader(_ bytes: [UInt8], path: String) throws(CodecError) -> [Entry] {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(bytes))
+        } catch {
+            let preview = String(decoding: bytes.prefix(40), as: UTF8.self)
+            throw CodecError(path: path, "safetensors header is not JSON (\(bytes.count) bytes starting \"\(preview)\")")
+        }
+        guard let dict = object as? [String: Any] else {
+            throw CodecError(path: path, "safetensors header is JSON but not an object of tensors")
+        }
+        var entries: [Entry] = []
+        for (name, value) in dict where name != "__metadata__" {
+            guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
+                  let shape = (info["shape"] as? [Any])?.compactMap(Self.integer), shape.count == (info["shape"] as? [Any])?.count,
+                  let offsets = (info["data_offsets"] as? [Any])?.compactMap(Self.integer), offsets.count == 2 else {
+                throw CodecError(path: path, "safetensors header: tensor '\(name)' needs dtype (string), shape (integers) and data_offsets [begin, end]")
+            }
+            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[1] >= 0 else {
+                throw CodecError(path: path, "safetensors header: tensor '\(name)' has a negative shape or offset")
+            }
+            entries.append(Entry(name: name, dtype: dtype, shape: shape, begin: offsets[0], end: offsets[1]))
+        }
+        return entries.sorted { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
+    }
+
+    private static func integer(_ value: Any) -> Int? {
+        if let i = value as? Int { return i }
+        if let d = value as? Double, d == d.rounded(), abs(d) < 9.0e15 { return Int(d) }
+        return nil
+    }
+
+    /// Offsets inside the buffer, begin ≤ end, no overlap, shape × dtype size = span.
+    static func validate(_ sorted: [Entry], bufferSize: Int, path: String) throws(CodecError) {
+        var previous: Entry?
+        for entry in sorted {
+            guard entry.begin <= entry.end else {
+                throw CodecError(path: path, "safetensors header: tensor '\(entry.name)' has data_offsets [\(entry.begin), \(entry.end)] out of order (begin after end)")
+            }
+            guard entry.end <= bufferSize else {
+                throw CodecError(path: path, "safetensors header: tensor '\(entry.name)' data_offsets [\(entry.begin), \(entry.end)] point past the end of the data (\(bufferSize) bytes; truncated file?)")
+            }
+            if let previous, entry.begin < previous.end {
+                throw CodecError(path: path, "safetensors header: tensor '\(entry.name)' data_offsets [\(entry.begin), \(entry.end)] overlap tensor '\(previous.name)' [\(previous.begin), \(previous.end)]")
+            }
+            if let itemSize = dtypeSizes[entry.dtype] {
+                var expected = itemSize
+                for dim in entry.shape {
+                    let (p, overflow) = expected.multipliedReportingOverflow(by: dim)
+                    guard !overflow else { throw CodecError(path: path, "safetensors header: tensor '\(entry.name)' shape \(entry.shape) is too large") }
+                    expected = p
+                }
+                guard expected == entry.end - entry.begin else {
+                    throw CodecError(path: path, "safetensors header: tensor '\(entry.name)' shape \(entry.shape) of \(entry.dtype) needs \(expected) bytes, its data_offsets span \(entry.end - entry.begin)")
+                }
+            }
+            previous = entry
+        }
+    }
+}
+
+/// Writes one float32 tensor named `embeddings` as a safetensors file, streaming. The header
+/// is space-padded so the data starts 8-byte aligned (as the reference writer does).
+public final class SafetensorsWriter: EmbeddingRowSink {
+    public static let tensorName = "embeddings"
+    public let path: String
+    let rows: Int
+    let columns: Int
+    private var elementsWritten = 0
+    private let file: NPYFile
+    private var finished = false
+
+    public init(path: String, rows: Int, columns: Int) throws(CodecError) {
+        precondition(rows >= 0 && columns >= 0, "negative shape \(rows)x\(columns)")
+        self.path = path
+        self.rows = rows
+        self.columns = columns
+        file = try NPYFile(creating: path)
+        var json = Array("{\"\(Self.tensorName)\":{\"dtype\":\"F32\",\"shape\":[\(rows),\(columns)],\"data_offsets\":[0,\(rows * columns * 4)]}}".utf8)
+        while json.count % 8 != 0 { json.append(0x20) }
+        var bytes: [UInt8] = []
+        bytes.appendLittleEndian(UInt64(json.count))
+        try file.write(bytes + json)
+    }
+
+    public func append(_ values: UnsafeBufferPointer<Float>) throws(CodecError) {
+        precondition(!finished, "append after finish")
+        guard elementsWritten + values.count <= rows * columns else {
+            throw CodecError(path: path, "too many values: the header declares \(rows) x \(columns) = \(rows * columns) floats, \(elementsWritten + values.count) appended")
+        }
+        precondition(UInt32(1).littleEndian == 1, "big-endian hosts are not supported")
+        try file.write(UnsafeRawBufferPointer(values))
+        elementsWritten += values.count
+    }
+
+    public func finish() throws(CodecError) {
+        precondition(!finished, "finish called twice")
+        finished = true
+        guard elementsWritten == rows * columns else {
+            try? file.close()
+            throw CodecError(path: path, "incomplete: the header declares \(rows) rows of \(columns), \(elementsWritten) floats were written")
+        }
+        try file.close()
+    }
+}

@@ -1,0 +1,129 @@
+import LatentCore
+
+/// `.fvecs` and `.bvecs` (the TEXMEX / FAISS benchmark formats), streamed. Every row is
+///
+/// | offset | size | description |
+/// | --- | --- | --- |
+/// | 0 | 4 | d: the row's dimension, signed little-endian int32, the same for every row |
+/// | 4 | 4·d (fvecs) or d (bvecs) | d float32 (fvecs) or d uint8 (bvecs, read as float32) |
+final class VecsReader: EmbeddingRowSource {
+    enum Kind { case fvecs, bvecs }
+
+    let path: String
+    let rows: Int
+    let columns: Int
+    let kind: ElementKind
+    var sourceDType: String { kind.dtypeName }
+    let format: EmbeddingFileFormat
+    private(set) var remainingRows: Int
+    private let file: NPYFile
+    private var rowSize: Int { 4 + columns * kind.size }
+
+    init(path: String, kind vecs: Kind) throws(CodecError) {
+        file = try NPYFile(reading: path)
+        self.path = path
+        kind = vecs == .fvecs ? .float32 : .uint8
+        format = vecs == .fvecs ? .fvecs : .bvecs
+        let size = try file.size()
+        let name = format.rawValue
+        if size == 0 {
+            columns = 0
+            rows = 0
+            remainingRows = 0
+            throw CodecError(path: path, "empty .\(name) file: no rows, so no dimension")
+        }
+        let head = try file.read(4, at: 0)
+        guard head.count == 4 else { throw CodecError(path: path, "truncated .\(name) file: \(size) bytes, a row's dimension alone takes 4") }
+        let d = Int(head.withUnsafeBytes { $0.littleEndian(at: 0, as: Int32.self) })
+        guard d > 0 else { throw CodecError(path: path, "row 0 declares dimension \(d): a .\(name) row starts with its dimension, at least 1 (not a .\(name) file?)") }
+        columns = d
+        let rowSize = 4 + d * kind.size
+        guard size % rowSize == 0 else {
+            throw CodecError(path: path, "truncated or not a .\(name) file: \(size) bytes is not a whole number of rows of dimension \(d) (\(rowSize) bytes each): \(size / rowSize) rows and \(size % rowSize) bytes left over")
+        }
+        rows = size / rowSize
+        remainingRows = rows
+    }
+
+    func readRows(_ count: Int) throws(CodecError) -> Matrix<Float> {
+        precondition(count >= 0, "negative row count \(count)")
+        let n = min(count, remainingRows)
+        let first = rows - remainingRows
+        let chunkRows = max(1, (1 << 20) / rowSize)
+        var matrix = Matrix<Float>(rows: 0, columns: columns)
+        matrix.elements.reserveCapacity(n * columns)
+        var done = 0
+        while done < n {
+            let k = min(chunkRows, n - done)
+            let bytes = try file.read(k * rowSize, at: (first + done) * rowSize)
+            guard bytes.count == k * rowSize else {
+                throw CodecError(path: path, "truncated while reading: expected \(k * rowSize) more bytes of data, found \(bytes.count) (file changed?)")
+            }
+            var failure: CodecError?
+            let block = [Float](unsafeUninitializedCapacity: k * columns) { out, initialized in
+                bytes.withUnsafeBytes { raw in
+                    for r in 0..<k {
+                        let d = Int(raw.littleEndian(at: r * rowSize, as: Int32.self))
+                        guard d == columns else {
+                            failure = CodecError(path: path, "row \(first + done + r) declares dimension \(d), but row 0 declares \(columns): every row of a .\(format.rawValue) file must have the same dimension")
+                            return
+                        }
+                        kind.decode(raw, from: r * rowSize + 4, count: columns, into: out, at: r * columns)
+                    }
+                }
+                initialized = failure == nil ? k * columns : 0
+            }
+            if let failure { throw failure }
+            matrix.appendRows(Matrix(rows: k, columns: columns, elements: block))
+            done += k
+        }
+        remainingRows -= n
+        return matrix
+    }
+}
+
+/// Writes float32 rows as `.fvecs`, streaming.
+public final class FvecsWriter: EmbeddingRowSink {
+    public let path: String
+    let rows: Int
+    let columns: Int
+    private var elementsWritten = 0
+    private let file: NPYFile
+    private var finished = false
+
+    public init(path: String, rows: Int, columns: Int) throws(CodecError) {
+        precondition(rows >= 0 && columns >= 0, "negative shape \(rows)x\(columns)")
+        guard columns > 0 || rows == 0 else { throw CodecError(path: path, "an .fvecs row needs at least one column") }
+        guard columns <= Int(Int32.max) else { throw CodecError(path: path, "\(columns) columns do not fit an .fvecs row's int32 dimension") }
+        self.path = path
+        self.rows = rows
+        self.columns = columns
+        file = try NPYFile(creating: path)
+    }
+
+    /// Appends row-major floats (a whole number of rows is not required between calls).
+    public func append(_ values: UnsafeBufferPointer<Float>) throws(CodecError) {
+        precondition(!finished, "append after finish")
+        guard elementsWritten + values.count <= rows * columns else {
+            throw CodecError(path: path, "too many values: \(rows) x \(columns) = \(rows * columns) floats declared, \(elementsWritten + values.count) appended")
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(values.count * 4 + (values.count / max(columns, 1) + 1) * 4)
+        for v in values {
+            if elementsWritten % columns == 0 { bytes.appendLittleEndian(Int32(columns)) }
+            bytes.appendLittleEndian(v.bitPattern)
+            elementsWritten += 1
+        }
+        try file.write(bytes)
+    }
+
+    public func finish() throws(CodecError) {
+        precondition(!finished, "finish called twice")
+        finished = true
+        guard elementsWritten == rows * columns else {
+            try? file.close()
+            throw CodecError(path: path, "incomplete: \(rows) rows of \(columns) declared, \(elementsWritten) floats were written")
+        }
+        try file.close()
+    }
+}
