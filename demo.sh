@@ -42,6 +42,7 @@ run fit --from e5/fortunes --to minilm/fortunes --anchors a500 --method ortho --
 run knn --from e5/fortunes --to minilm/fortunes --anchors a500 --key 3 --key 4 -k 3
 run classify --from e5/fortunes --to minilm/fortunes --anchors a500 --key 3 --key 4 --key 11 --decoder linear
 run eval --from e5/fortunes --to minilm/fortunes --count 500 --seed 0 --csls
-run eval --from glove50/fortunes --to e5/fortunes --count 500 --seed 0
+# A harder pair (GloVe averages vs a transformer): the paper's ortho, then what LatentDB adds.
+run eval --from glove50/fortunes --to e5/fortunes --count 500 --seed 0 --methods ortho,linear,auto --refine 2 --csls
 run translators ls
 run check
