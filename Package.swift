@@ -36,7 +36,7 @@ let package = Package(
         // Benchmarks (run with `swift run -c release NAME`; see tools/README.md).
         .executableTarget(name: "codec-bench", dependencies: ["EmbeddingCodec"], path: "tools/codec-bench"),
         .executableTarget(name: "fit-bench", dependencies: ["LatentCore", "LinearAlgebra", "Translation"], path: "tools/fit-bench"),
-        .executableTarget(name: "alignment-bench", dependencies: ["Alignment", "EmbeddingCodec", "NeighborSearch"], path: "tools/alignment-bench"),
+        .executableTarget(name: "alignment-bench", dependencies: ["Alignment", "EmbeddingCodec", "NeighborSearch"], path: "tools/alignment-bench", exclude: ["README.md"]),
         .executableTarget(name: "knn-bench", dependencies: ["NeighborSearch", "LatentCore", "COpenBLAS"], path: "tools/knn-bench"),
 
         .testTarget(name: "LatentCoreTests", dependencies: ["LatentCore"]),
