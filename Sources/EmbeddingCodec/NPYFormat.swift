@@ -63,6 +63,12 @@ struct NPYHeader {
             headerLength = Int(prefix[8]) | Int(prefix[9]) << 8 | Int(more[0]) << 16 | Int(more[1]) << 24
             dataOffset = 12 + headerLength
         }
+        // The length comes from the file: check it against the file before allocating for it
+        // (a 12-byte file may declare a 4 GiB header).
+        let available = try file.size() - (major == 1 ? 10 : 12)
+        guard headerLength <= available else {
+            throw CodecError(path: path, "truncated header: expected \(headerLength) header bytes, found \(max(available, 0))")
+        }
         var headerBytes = [UInt8](repeating: 0, count: headerLength)
         let headerGot = try file.read(into: &headerBytes)
         guard headerGot == headerLength else {
