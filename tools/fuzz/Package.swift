@@ -16,6 +16,6 @@ let package = Package(
         // The block decoder (EmbeddingBlock.decode) on arbitrary bytes.
         .executableTarget(name: "fuzz-block", dependencies: ["FuzzDriver", .product(name: "EmbeddingCodec", package: "LatentDB")]),
         // The translator file reader (LatentStore.parseTranslatorFile).
-        .executableTarget(name: "fuzz-translator", dependencies: ["FuzzDriver", .product(name: "LatentDB", package: "LatentDB")]),
+        .executableTarget(name: "fuzz-translator", dependencies: ["FuzzDriver", .product(name: "LatentDB", package: "LatentDB"), .product(name: "EmbeddingCodec", package: "LatentDB")]),
     ]
 )
