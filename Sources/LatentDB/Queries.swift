@@ -60,7 +60,7 @@ extension LatentStore {
             fileQueries = try queries(input, from: from, expectedDimension: sourceDimension)
         }
 
-        let (neighbors, items, keys) = try read { tx -> ([[Neighbor]], [ItemRecord], [String]?) in
+        let (neighbors, items, keys) = try read { tx -> ([[Neighbor]], [Int: ItemRecord], [String]?) in
             let raw: Matrix<Float>, keys: [String]?
             if let fileQueries {
                 (raw, keys) = fileQueries
@@ -102,11 +102,14 @@ extension LatentStore {
             if csls {
                 results = results.enumerated().map { i, list in list.map { Neighbor(row: $0.row, score: 2 * $0.score - rT[i]) } }
             }
-            return (results, try tx.items(datasetID: target.datasetID), keys)
+            // Only the neighbours' items: a large space's whole item list would dominate memory.
+            let rows = Array(Set(results.flatMap { $0.map(\.row) }))
+            let found = try tx.items(datasetID: target.datasetID, rows: rows)
+            return (results, Dictionary(uniqueKeysWithValues: zip(rows, found)), keys)
         }
         let results = neighbors.enumerated().map { i, list in
             QueryResult(query: keys?[i] ?? "\(i)", neighbors: list.map {
-                NeighborResult(key: items[$0.row].key, label: items[$0.row].label, score: $0.score, row: $0.row)
+                NeighborResult(key: items[$0.row]!.key, label: items[$0.row]!.label, score: $0.score, row: $0.row)
             })
         }
         return KNNSummary(from: from.description, to: to.description, k: k, metric: csls ? "csls" : metric.rawValue, csls: csls,
