@@ -127,7 +127,7 @@ import Testing
     @Test func fitKilledMidwayLeavesNoHalfTranslator() throws {
         let cli = try CLIHarness()
         let base = cli.store
-        let rows = 6_000
+        let rows = 4_000
         try cli.ok(["register", "e5/tiles", "--embeddings", try cli.writeNPY(try Self.tiledSample("e5", rows: rows), "e5.npy")])
         try cli.ok(["register", "minilm/tiles", "--embeddings", try cli.writeNPY(try Self.tiledSample("minilm", rows: rows), "minilm.npy")])
         try cli.ok(["anchors", "create", "many", "--from", "e5/tiles", "--to", "minilm/tiles", "--count", "\(rows * 3 / 4)", "--seed", "1"])
