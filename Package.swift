@@ -5,6 +5,8 @@ let package = Package(
     name: "LatentDB",
     products: [
         .library(name: "LatentDB", targets: ["LatentDB"]),
+        // For tools/fuzz, a package of its own that depends on this one by path.
+        .library(name: "EmbeddingCodec", targets: ["EmbeddingCodec"]),
         .executable(name: "latentdb", targets: ["latentdb"]),
     ],
     dependencies: [

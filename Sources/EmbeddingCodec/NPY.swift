@@ -17,6 +17,12 @@ public final class NPYReader {
         try self.init(source: try NPYFile(reading: path))
     }
 
+    /// Reads the `.npy` file whose whole contents are `bytes` (already in memory); `path` only
+    /// names it in errors. The same checks as ``init(path:)``: used by the fuzz targets.
+    public convenience init(bytes: [UInt8], path: String = "<memory>") throws(CodecError) {
+        try self.init(source: MemoryBytes(bytes, path: path))
+    }
+
     /// Reads the `.npy` held by `source` (a file, or a member of an `.npz`).
     init(source file: any ByteSource) throws(CodecError) {
         let path = file.path
@@ -159,7 +165,22 @@ public enum NPY {
     /// Reads a 1-D (or `(n, 1)`) integer array, e.g. labels: `<i1 <i2 <i4 <i8 <u1 <u2 <u4`,
     /// and `<u8` when every value fits in Int64.
     public static func readIntegers(path: String) throws(CodecError) -> [Int64] {
-        let file = try NPYFile(reading: path)
+        try readIntegers(NPYFile(reading: path))
+    }
+
+    /// ``readIntegers(path:)`` on a file's whole contents already in memory (`path` names it in errors).
+    public static func readIntegers(bytes: [UInt8], path: String = "<memory>") throws(CodecError) -> [Int64] {
+        try readIntegers(NPYFile(bytes: bytes, path: path))
+    }
+
+    /// ``readMatrix(path:)`` on a file's whole contents already in memory (`path` names it in errors).
+    public static func readMatrix(bytes: [UInt8], path: String = "<memory>") throws(CodecError) -> (matrix: Matrix<Float>, sourceDType: NPYDType) {
+        let reader = try NPYReader(bytes: bytes, path: path)
+        return (try reader.readRows(reader.rows), reader.dtype)
+    }
+
+    private static func readIntegers(_ file: NPYFile) throws(CodecError) -> [Int64] {
+        let path = file.path
         let header = try NPYHeader.read(file)
         guard !header.dtype.isFloatingPoint else {
             throw CodecError(path: path, "dtype '\(header.dtype.rawValue)' is not an integer type: expected <i1 <i2 <i4 <i8 <u1 <u2 <u4 <u8")

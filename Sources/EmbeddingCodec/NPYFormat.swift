@@ -63,6 +63,12 @@ struct NPYHeader {
             headerLength = Int(prefix[8]) | Int(prefix[9]) << 8 | Int(more[0]) << 16 | Int(more[1]) << 24
             dataOffset = 12 + headerLength
         }
+        // The length comes from the file: check it against the file before allocating for it
+        // (a 12-byte file may declare a 4 GiB header).
+        let available = try file.size() - (major == 1 ? 10 : 12)
+        guard headerLength <= available else {
+            throw CodecError(path: path, "truncated header: expected \(headerLength) header bytes, found \(max(available, 0))")
+        }
         var headerBytes = [UInt8](repeating: 0, count: headerLength)
         let headerGot = try file.read(into: &headerBytes)
         guard headerGot == headerLength else {
@@ -258,20 +264,32 @@ extension String {
     }
 }
 
-/// An open file, read or written with `read(2)`/`write(2)` in caller-sized chunks.
+/// An open file, read or written with `read(2)`/`write(2)` in caller-sized chunks; or, for
+/// parsing bytes already in memory, a read-only view of an array under a display path.
 final class NPYFile {
     let path: String
     private var fd: Int32
     var descriptor: Int32 { fd }
+    /// The bytes of a memory-backed file, and the read position in them.
+    private let memory: [UInt8]?
+    private var position = 0
+
+    init(bytes: [UInt8], path: String) {
+        self.path = path
+        fd = -1
+        memory = bytes
+    }
 
     init(reading path: String) throws(CodecError) {
         self.path = path
+        memory = nil
         fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw CodecError(path: path, "cannot open for reading: \(String(cString: strerror(errno)))") }
     }
 
     init(creating path: String) throws(CodecError) {
         self.path = path
+        memory = nil
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw CodecError(path: path, "cannot open for writing: \(String(cString: strerror(errno)))") }
     }
@@ -279,6 +297,7 @@ final class NPYFile {
     deinit { if fd >= 0 { _ = Glibc.close(fd) } }
 
     func size() throws(CodecError) -> Int {
+        if let memory { return memory.count }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw CodecError(path: path, "cannot stat: \(String(cString: strerror(errno)))") }
         return Int(st.st_size)
@@ -286,6 +305,12 @@ final class NPYFile {
 
     /// Fills `buffer` from the current position; returns the bytes read (fewer only at end of file).
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(CodecError) -> Int {
+        if let memory {
+            let n = min(buffer.count, memory.count - position)
+            if n > 0 { memory.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + position, byteCount: n) } }
+            position += n
+            return n
+        }
         var done = 0
         while done < buffer.count {
             let n = Glibc.read(fd, buffer.baseAddress! + done, buffer.count - done)
@@ -303,6 +328,7 @@ final class NPYFile {
     }
 
     func write(_ buffer: UnsafeRawBufferPointer) throws(CodecError) {
+        precondition(memory == nil, "NPYFile(bytes:) is read-only")
         var done = 0
         while done < buffer.count {
             let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
@@ -318,6 +344,7 @@ final class NPYFile {
     }
 
     func close() throws(CodecError) {
+        if memory != nil { return }
         let fd = self.fd
         self.fd = -1
         guard Glibc.close(fd) == 0 else { throw CodecError(path: path, "close failed: \(String(cString: strerror(errno)))") }

@@ -52,13 +52,30 @@ extension LatentStore {
                     metric: Metric = .cosine, csls: Bool = false) throws -> KNNSummary {
         guard k >= 1 else { throw LatentError(.badInput, "k must be at least 1, found \(k)") }
         let (translator, fingerprint, _) = try resolveTranslator(from: from, to: to, choice: choice)
-        let sourceDimension = try translator?.sourceDimension ?? space(from).dimension
-        let (raw, keys) = try queries(input, from: from, expectedDimension: sourceDimension)
-        let queries = translator?.translate(raw) ?? raw
-        // r_S for CSLS: how close each target item sits to the translated source space.
-        let sourceSet: Matrix<Float>? = csls ? try translatedSourceSet(from: from, translator: translator, fallback: queries) : nil
+        // Query vectors given as a file are read before; stored ones (keys) are read in the same
+        // transaction as the search, so both come from one version of a space a writer replaces.
+        var fileQueries: (matrix: Matrix<Float>, keys: [String]?)? = nil
+        if case .file = input {
+            let sourceDimension = try translator?.sourceDimension ?? space(from).dimension
+            fileQueries = try queries(input, from: from, expectedDimension: sourceDimension)
+        }
 
-        let (neighbors, items) = try read { tx -> ([[Neighbor]], [ItemRecord]) in
+        let (neighbors, items, keys) = try read { tx -> ([[Neighbor]], [Int: ItemRecord], [String]?) in
+            let raw: Matrix<Float>, keys: [String]?
+            if let fileQueries {
+                (raw, keys) = fileQueries
+            } else if case let .keys(list) = input {
+                guard !list.isEmpty else { throw LatentError(.badInput, "no query keys given") }
+                (raw, keys) = try Self.queryRows(tx, keys: list, from: from)
+                if let translator, raw.columns != translator.sourceDimension {
+                    throw LatentError(.badInput, "\(from) has \(raw.columns) dimensions; the translator expects \(translator.sourceDimension)")
+                }
+            } else {
+                preconditionFailure("unhandled query input")
+            }
+            let queries = translator?.translate(raw) ?? raw
+            // r_S for CSLS: how close each target item sits to the translated source space.
+            let sourceSet: Matrix<Float>? = csls ? try Self.translatedSourceSet(tx, from: from, translator: translator, fallback: queries) : nil
             let target = try tx.space(to)
             guard k <= target.rowCount else {
                 throw LatentError(.badInput, "k = \(k) is larger than \(to), which has \(target.rowCount) items")
@@ -85,11 +102,14 @@ extension LatentStore {
             if csls {
                 results = results.enumerated().map { i, list in list.map { Neighbor(row: $0.row, score: 2 * $0.score - rT[i]) } }
             }
-            return (results, try tx.items(datasetID: target.datasetID))
+            // Only the neighbours' items: a large space's whole item list would dominate memory.
+            let rows = Array(Set(results.flatMap { $0.map(\.row) }))
+            let found = try tx.items(datasetID: target.datasetID, rows: rows)
+            return (results, Dictionary(uniqueKeysWithValues: zip(rows, found)), keys)
         }
         let results = neighbors.enumerated().map { i, list in
             QueryResult(query: keys?[i] ?? "\(i)", neighbors: list.map {
-                NeighborResult(key: items[$0.row].key, label: items[$0.row].label, score: $0.score, row: $0.row)
+                NeighborResult(key: items[$0.row]!.key, label: items[$0.row]!.label, score: $0.score, row: $0.row)
             })
         }
         return KNNSummary(from: from.description, to: to.description, k: k, metric: csls ? "csls" : metric.rawValue, csls: csls,
@@ -98,8 +118,12 @@ extension LatentStore {
 
     /// The source space translated into the target (the population CSLS measures hubness against).
     func translatedSourceSet(from: SpaceName, translator: TranslationPath?, fallback: Matrix<Float>) throws -> Matrix<Float> {
-        guard (try read { try $0.findSpace(from) }) != nil else { return fallback }
-        let source = try load(from).matrix
+        try read { tx in try Self.translatedSourceSet(tx, from: from, translator: translator, fallback: fallback) }
+    }
+
+    static func translatedSourceSet(_ tx: StoreTransaction, from: SpaceName, translator: TranslationPath?, fallback: Matrix<Float>) throws -> Matrix<Float> {
+        guard try tx.findSpace(from) != nil else { return fallback }
+        let source = try load(tx, from).matrix
         return translator?.translate(source) ?? source
     }
 

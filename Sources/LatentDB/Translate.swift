@@ -115,16 +115,20 @@ extension LatentStore {
         case let .keys(keys):
             guard let from else { throw LatentError(.usage, "--key/--keys need --from MODEL/DATASET") }
             guard !keys.isEmpty else { throw LatentError(.badInput, "no query keys given") }
-            return try read { tx in
-                let space = try tx.space(from)
-                let index = Dictionary(uniqueKeysWithValues: try tx.items(datasetID: space.datasetID).enumerated().map { ($1.key, $0) })
-                let unknown = keys.filter { index[$0] == nil }
-                guard unknown.isEmpty else {
-                    throw LatentError(.badInput, "\(unknown.count) unknown keys in \(from), e.g. \(unknown.prefix(3).map { "'\($0)'" }.joined(separator: ", "))")
-                }
-                return (try Self.gather(tx, space: space, rows: keys.map { index[$0]! }), keys)
-            }
+            return try read { tx in try Self.queryRows(tx, keys: keys, from: from) }
         }
+    }
+
+    /// The stored rows of `keys` in `from`, read in the caller's transaction (so that a query
+    /// and the search it feeds see the same version of a space that a writer replaces).
+    static func queryRows(_ tx: StoreTransaction, keys: [String], from: SpaceName) throws -> (matrix: Matrix<Float>, keys: [String]?) {
+        let space = try tx.space(from)
+        let rows = try tx.rows(ofKeys: keys, datasetID: space.datasetID)
+        let unknown = keys.indices.filter { rows[$0] == nil }.map { keys[$0] }
+        guard unknown.isEmpty else {
+            throw LatentError(.badInput, "\(unknown.count) unknown keys in \(from), e.g. \(unknown.prefix(3).map { "'\($0)'" }.joined(separator: ", "))")
+        }
+        return (try gather(tx, space: space, rows: rows.map { $0! }), keys)
     }
 
     /// Translates queries from `from` into `to` and writes them to `output` (`.npy`).

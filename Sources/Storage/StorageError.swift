@@ -31,7 +31,9 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
         case .SQLITE_CORRUPT:
             return StorageError(.corrupt, "store \(path) is corrupt: \(detail) (run `latentdb check`)")
         case .SQLITE_FULL:
-            return StorageError(.full, "store \(path): disk or database full; nothing was written")
+            // SQLite says "database or disk is full" both for a full file system and for the
+            // store reaching its size limit (max_page_count); the transaction was rolled back.
+            return StorageError(.full, "store \(path) is full (the disk has no room left or the store reached its size limit); the command was rolled back and nothing was written")
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             return StorageError(.busy, "store \(path) is busy (another writer held it too long): \(detail)")
         case .SQLITE_CONSTRAINT:

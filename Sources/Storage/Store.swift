@@ -35,6 +35,9 @@ public final class Store: Sendable {
             config.foreignKeysEnabled = true
             config.busyMode = .timeout(30)
             config.label = "latentdb"
+            if let limit = try maxPageCountForTesting() {
+                config.prepareDatabase { db in try db.execute(sql: "PRAGMA max_page_count = \(limit)") }
+            }
             let pool = try DatabasePool(path: path, configuration: config)
             try pool.barrierWriteWithoutTransaction { db in try migrate(db, path: path) }
             return Store(path: path, pool: pool)
@@ -60,6 +63,22 @@ public final class Store: Sendable {
 
     private static func fileSize(_ path: String) -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+    }
+
+    /// The environment variable that caps the store's size in pages, for tests only.
+    ///
+    /// `LATENTDB_MAX_PAGE_COUNT=N` applies `PRAGMA max_page_count = N` to every connection, so a
+    /// test can make a store hit SQLite's "database or disk is full" (`SQLITE_FULL`) without filling
+    /// a disk. Not a user setting: it is undocumented in `--help` on purpose. SQLite never lowers
+    /// the limit below the pages the file already has.
+    public static let maxPageCountVariable = "LATENTDB_MAX_PAGE_COUNT"
+
+    private static func maxPageCountForTesting() throws(StorageError) -> Int? {
+        guard let text = ProcessInfo.processInfo.environment[maxPageCountVariable], !text.isEmpty else { return nil }
+        guard let value = Int(text), value > 0 else {
+            throw StorageError(.invalid, "\(maxPageCountVariable) must be a positive number of pages, found '\(text)'")
+        }
+        return value
     }
 
     /// SQLite would happily "open" any file and fail later; say what the file is up front.

@@ -75,6 +75,24 @@ public struct StoreTransaction {
             .map { ItemRecord(key: $0[0], label: $0[1], split: $0[2]) }
     }
 
+    /// The row of each key in the dataset (nil for an unknown key), by index lookups: a query
+    /// for a few keys of a large dataset never reads its whole item list.
+    public func rows(ofKeys keys: [String], datasetID: Int64) throws -> [Int?] {
+        let statement = try db.makeStatement(sql: "SELECT row FROM item WHERE dataset_id = ? AND key = ?")
+        return try keys.map { try Int.fetchOne(statement, arguments: [datasetID, $0]) }
+    }
+
+    /// The items at `rows`, in that order, by index lookups.
+    public func items(datasetID: Int64, rows: [Int]) throws -> [ItemRecord] {
+        let statement = try db.makeStatement(sql: "SELECT key, label, split FROM item WHERE dataset_id = ? AND row = ?")
+        return try rows.map { row in
+            guard let found = try Row.fetchOne(statement, arguments: [datasetID, row]) else {
+                throw StorageError(.corrupt, "store \(path): dataset id \(datasetID) has no item at row \(row) (run `latentdb check`)")
+            }
+            return ItemRecord(key: found[0], label: found[1], split: found[2])
+        }
+    }
+
     public func createDataset(name: String, items: [ItemRecord], keysHash: String) throws -> DatasetRecord {
         try db.execute(sql: "INSERT INTO dataset (name, item_count, keys_hash, created_at) VALUES (?, ?, ?, ?)",
                        arguments: [name, items.count, keysHash, Self.timestamp()])

@@ -4,7 +4,10 @@ import LatentCore
 import Testing
 
 /// Runs the real `latentdb` executable on a temporary store, as a user would.
-final class CLIHarness {
+///
+/// Sendable: its state is immutable, and each `run` uses its own files, so several threads may
+/// run commands on the same store at once (the concurrency tests do).
+final class CLIHarness: @unchecked Sendable {
     let directory: URL
     let store: String
 
@@ -32,27 +35,44 @@ final class CLIHarness {
 
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
-    struct Result {
+    struct Result: Sendable {
         let status: Int32
         let stdout: String
         let stderr: String
         var json: Any? { try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) }
     }
 
-    /// Runs `latentdb --db STORE args…`.
-    @discardableResult
-    func run(_ args: [String], withStore: Bool = true) throws -> Result {
+    /// A `latentdb` process for `args` on `store` (default: this harness's store), not started.
+    func makeProcess(_ args: [String], withStore: Bool = true, store: String? = nil, environment extra: [String: String] = [:]) -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = (withStore ? ["--db", store] : []) + args
+        process.arguments = args
         // --db is a per-command option: put it after the subcommand path.
         if withStore {
             let split = args.firstIndex(where: { $0.hasPrefix("-") }) ?? args.count
-            process.arguments = Array(args[..<split]) + ["--db", store] + Array(args[split...])
+            process.arguments = Array(args[..<split]) + ["--db", store ?? self.store] + Array(args[split...])
         }
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "LATENTDB_PATH")
+        environment.removeValue(forKey: "LATENTDB_MAX_PAGE_COUNT")
+        environment.merge(extra) { $1 }
         process.environment = environment
+        return process
+    }
+
+    /// Starts `latentdb args…` in the background with its output discarded (for kill drills).
+    func launch(_ args: [String], store: String? = nil) throws -> Process {
+        let process = makeProcess(args, store: store)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Runs `latentdb --db STORE args…`.
+    @discardableResult
+    func run(_ args: [String], withStore: Bool = true, store: String? = nil, environment: [String: String] = [:]) throws -> Result {
+        let process = makeProcess(args, withStore: withStore, store: store, environment: environment)
         // Files rather than pipes: no dead-lock on large output, no EINTR from pipe reads.
         let id = UUID().uuidString
         let outPath = path("stdout-\(id)"), errPath = path("stderr-\(id)")
@@ -75,15 +95,16 @@ final class CLIHarness {
 
     /// Runs and requires success.
     @discardableResult
-    func ok(_ args: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> Result {
-        let result = try run(args)
+    func ok(_ args: [String], store: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> Result {
+        let result = try run(args, store: store)
         #expect(result.status == 0, "latentdb \(args.joined(separator: " ")) failed: \(result.stderr)", sourceLocation: sourceLocation)
         return result
     }
 
     /// Runs, requires failure with `code` and a one-line message containing every fragment.
-    func fails(_ args: [String], code: Int32 = 1, mentioning fragments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let result = try run(args)
+    func fails(_ args: [String], code: Int32 = 1, mentioning fragments: [String], environment: [String: String] = [:],
+               sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let result = try run(args, environment: environment)
         #expect(result.status == code, "exit \(result.status), stderr: \(result.stderr)", sourceLocation: sourceLocation)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1, "expected one line on stderr, found: \(result.stderr)", sourceLocation: sourceLocation)

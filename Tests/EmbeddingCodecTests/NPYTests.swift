@@ -173,3 +173,26 @@ func realFilesRoundTripByteIdentical(name: String) throws {
     try writer.finish()
     #expect(readBytes(streamed) == readBytes(source))
 }
+
+/// Regression (found by tools/fuzz fuzz-npy): a version 2.0 header length is a UInt32 read from
+/// the file, and the reader allocated (and zeroed) that many bytes before noticing the file was
+/// shorter, so a 20-byte file cost 4 GiB of memory. The length is now checked against the file
+/// first: the error is the same, the peak memory is not.
+@Test func hugeDeclaredHeaderLengthIsRefusedBeforeAllocating() throws {
+    var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [2, 0]
+    bytes += [0xF0, 0xFF, 0xFF, 0xFF]  // 4,294,967,280 header bytes
+    bytes += Array("{'descr'".utf8)
+    func peakRSS() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss * 1024
+    }
+    let before = peakRSS()
+    #expect {
+        _ = try NPYReader(bytes: bytes, path: "huge-header.npy")
+    } throws: { error in
+        "\(error)".contains("expected 4294967280 header bytes, found 8")
+    }
+    #expect(throws: CodecError.self) { _ = try NPY.readIntegers(bytes: bytes) }
+    #expect(peakRSS() - before < 1 << 30, "reading a 20-byte file raised the peak memory by \(peakRSS() - before) bytes")
+}

@@ -1,0 +1,1 @@
+// Empty: the target only provides the entry points below to the linker.
