@@ -56,13 +56,13 @@ import Testing
         return false
     }
 
-    /// Seeded moments in [0, 1.1·duration): one per equal slice, so early (first blocks),
+    /// Seeded moments in [0, 1.25·duration): one per equal slice, so early (first blocks),
     /// middle and late (near commit, and just after it) moments are all drawn.
     static func moments(count: Int, duration: Double, seed: UInt64) -> [Double] {
         var generator = SeededGenerator(seed: seed)
         return (0..<count).map { slice in
             let u = Double(generator.next() % 10_000) / 10_000
-            return 1.1 * duration * (Double(slice) + u) / Double(count)
+            return 1.25 * duration * (Double(slice) + u) / Double(count)
         }
     }
 
@@ -80,8 +80,8 @@ import Testing
                     "--keys", CLIHarness.sample.appendingPathComponent("keys.txt").path])
         let e5Bytes = try Self.bytes(e5)
 
-        // About 18 MiB raw (9 blocks of 1365 rows): a debug `register` takes a few seconds.
-        let big = try cli.writeNPY(try Self.tiledSample("e5", rows: 12_000), "big.npy")
+        // About 24 MiB raw (12 blocks of 1365 rows): a debug `register` takes a few seconds.
+        let big = try cli.writeNPY(try Self.tiledSample("e5", rows: 16_000), "big.npy")
         let bigBytes = try Self.bytes(big)
         let registerBig = ["register", "e5/big", "--embeddings", big]
 
@@ -120,7 +120,7 @@ import Testing
         }
         print("register kill drill (seed \(Self.seed), run \(String(format: "%.2f", duration)) s): " +
               Dictionary(grouping: outcomes, by: { $0 }).map { "\($0.key) \($0.value.count)" }.sorted().joined(separator: ", "))
-        // The early moments (the first slice is within 5.5 % of the run) always interrupt the write.
+        // The early moments (the first slice is within 6.25 % of the run) always interrupt the write.
         #expect(outcomes.contains("absent"), "no kill interrupted the registration: the drill tested nothing")
     }
 

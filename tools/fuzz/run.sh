@@ -16,7 +16,7 @@ seconds="${2:?usage: run.sh TARGET SECONDS}"
 work="${FUZZ_WORK:-$PWD/.work}"
 
 if [ "$target" = all ]; then
-    for t in fuzz-npy fuzz-block fuzz-translator; do "$0" "$t" "$seconds"; done
+    for t in fuzz-npy fuzz-block fuzz-translator; do ./run.sh "$t" "$seconds"; done
     exit 0
 fi
 case "$target" in
