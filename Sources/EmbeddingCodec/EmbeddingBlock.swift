@@ -198,6 +198,11 @@ public enum EmbeddingBlock {
         guard !storedRaw || actualPayload == expectedRaw else {
             throw CodecError("raw-stored payload has \(actualPayload) bytes, expected \(expectedRaw)")
         }
+        // LZ4 expands at most 255:1, so a larger claimed raw size is corrupt: refuse it before the
+        // decoder allocates that much (a hostile 50-byte blob could otherwise ask for gigabytes).
+        guard storedRaw || expectedRaw <= actualPayload * 255 + 64 else {
+            throw CodecError("raw size \(expectedRaw) is more than LZ4 can expand a \(actualPayload)-byte payload to (corrupt block)")
+        }
         return BlockHeader(version: version, codec: codec, elementType: elementType, storedRaw: storedRaw,
                            rows: rows, columns: columns, rawByteCount: expectedRaw,
                            payloadByteCount: actualPayload, checksum: checksum)

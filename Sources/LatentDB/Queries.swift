@@ -146,9 +146,19 @@ extension LatentStore {
                          decoder: DecoderKind = .knn) throws -> ClassifySummary {
         let (translator, fingerprint, _) = try resolveTranslator(from: from, to: to, choice: choice)
         let sourceDimension = try translator?.sourceDimension ?? space(from).dimension
-        let (raw, keys) = try queries(input, from: from, expectedDimension: sourceDimension)
+        // Stored query rows and the target are read in one transaction: one version of each.
+        let fileQueries: (matrix: Matrix<Float>, keys: [String]?)? = if case .file = input {
+            try queries(input, from: from, expectedDimension: sourceDimension)
+        } else { nil }
+        let (raw, keys, target) = try read { tx -> (Matrix<Float>, [String]?, LoadedSpace) in
+            var stored = fileQueries
+            if stored == nil, case let .keys(list) = input {
+                guard !list.isEmpty else { throw LatentError(.badInput, "no query keys given") }
+                stored = try Self.queryRows(tx, keys: list, from: from)
+            }
+            return (stored!.matrix, stored!.keys, try Self.load(tx, to))
+        }
         let queries = translator?.translate(raw) ?? raw
-        let target = try load(to)
         guard queries.columns == target.matrix.columns else {
             throw LatentError(.badInput, "queries have \(queries.columns) dimensions after translation; \(to) has \(target.matrix.columns)")
         }

@@ -176,3 +176,19 @@ func defaultCodecRatioOnRealEmbeddings() throws {
     let ratio = Double(m.elements.count * 4) / Double(encoded)
     #expect(ratio >= 1.144, "ratio \(ratio)")
 }
+
+@Suite struct BlockAllocationBoundTests {
+    /// A header may claim any shape; one that LZ4 could not produce from its payload is refused
+    /// before anything of that size is allocated.
+    @Test func aRawSizeBeyondLZ4sExpansionIsRefused() throws {
+        var blob = EmbeddingBlock.encode(Matrix<Float>(rows: 4, columns: 4, repeating: 1), codec: .lz4)
+        let header = try EmbeddingBlock.header(of: blob)
+        #expect(!header.storedRaw)
+        // Claim 1,000,000 × 100 float32 rows (400 MB) for the same few payload bytes.
+        let rows: UInt32 = 1_000_000, columns: UInt32 = 100, raw = UInt64(rows) * UInt64(columns) * 4
+        withUnsafeBytes(of: rows.littleEndian) { for i in 0..<4 { blob[12 + i] = $0[i] } }
+        withUnsafeBytes(of: columns.littleEndian) { for i in 0..<4 { blob[16 + i] = $0[i] } }
+        withUnsafeBytes(of: raw.littleEndian) { for i in 0..<8 { blob[20 + i] = $0[i] } }
+        #expect { try EmbeddingBlock.header(of: blob) } throws: { "\($0)".contains("more than LZ4 can expand") }
+    }
+}
