@@ -180,11 +180,6 @@ public struct StoreTransaction {
         }
     }
 
-    /// Only for tests and fault drills: overwrite a block's bytes in place.
-    public func overwriteBlockForTesting(spaceID: Int64, index: Int, data: [UInt8]) throws {
-        try db.execute(sql: "UPDATE block SET data = ? WHERE space_id = ? AND idx = ?", arguments: [Data(data), spaceID, index])
-    }
-
     // MARK: Anchor sets
 
     private static let anchorColumns = """
