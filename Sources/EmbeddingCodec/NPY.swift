@@ -105,27 +105,26 @@ public final class NPYReader {
     }
 }
 
-/// Writes a float32 C-order 2-D `.npy` file row block by row block, with the header
-/// `np.save` would write, so an exported space is byte-identical to the registered file.
-public final class NPYWriter {
-    public let path: String
-    public let rows: Int
-    public let columns: Int
-    public private(set) var elementsWritten = 0
+/// A file of `header` then `rows × columns` little-endian float32 values, streamed: the body
+/// shared by `.npy` and safetensors writers, which differ only in their header.
+final class Float32FileWriter {
+    let path: String
+    let rows: Int
+    let columns: Int
+    private(set) var elementsWritten = 0
     private let file: NPYFile
     private var finished = false
 
-    public init(path: String, rows: Int, columns: Int) throws(CodecError) {
+    init(path: String, rows: Int, columns: Int, header: [UInt8]) throws(CodecError) {
         precondition(rows >= 0 && columns >= 0, "negative shape \(rows)x\(columns)")
         self.path = path
         self.rows = rows
         self.columns = columns
         file = try NPYFile(creating: path)
-        try file.write(NPYHeader.bytes(dtype: .float32, shape: [rows, columns]))
+        try file.write(header)
     }
 
-    /// Appends row-major floats (a whole number of rows is not required between calls).
-    public func append(_ values: UnsafeBufferPointer<Float>) throws(CodecError) {
+    func append(_ values: UnsafeBufferPointer<Float>) throws(CodecError) {
         precondition(!finished, "append after finish")
         guard elementsWritten + values.count <= rows * columns else {
             throw CodecError(path: path, "too many values: the header declares \(rows) x \(columns) = \(rows * columns) floats, \(elementsWritten + values.count) appended")
@@ -136,6 +135,37 @@ public final class NPYWriter {
         elementsWritten += values.count
     }
 
+    /// Closes the file after checking that exactly `rows * columns` floats were appended.
+    func finish() throws(CodecError) {
+        precondition(!finished, "finish called twice")
+        finished = true
+        guard elementsWritten == rows * columns else {
+            try? file.close()
+            throw CodecError(path: path, "incomplete: the header declares \(rows) rows of \(columns), \(elementsWritten / max(columns, 1)) rows (\(elementsWritten) floats) were written")
+        }
+        try file.close()
+    }
+}
+
+/// Writes a float32 C-order 2-D `.npy` file row block by row block, with the header
+/// `np.save` would write, so an exported space is byte-identical to the registered file.
+public final class NPYWriter {
+    private let body: Float32FileWriter
+    public var path: String { body.path }
+    public var rows: Int { body.rows }
+    public var columns: Int { body.columns }
+    public var elementsWritten: Int { body.elementsWritten }
+
+    public init(path: String, rows: Int, columns: Int) throws(CodecError) {
+        body = try Float32FileWriter(path: path, rows: rows, columns: columns,
+                                     header: NPYHeader.bytes(dtype: .float32, shape: [rows, columns]))
+    }
+
+    /// Appends row-major floats (a whole number of rows is not required between calls).
+    public func append(_ values: UnsafeBufferPointer<Float>) throws(CodecError) {
+        try body.append(values)
+    }
+
     public func append(_ m: Matrix<Float>) throws(CodecError) {
         precondition(m.columns == columns || m.rows == 0, "appending \(m.columns) columns to a \(columns)-column file")
         let result = m.elements.withUnsafeBufferPointer { buffer in Result { () throws(CodecError) in try append(buffer) } }
@@ -144,13 +174,7 @@ public final class NPYWriter {
 
     /// Closes the file after checking that exactly `rows * columns` floats were appended.
     public func finish() throws(CodecError) {
-        precondition(!finished, "finish called twice")
-        finished = true
-        guard elementsWritten == rows * columns else {
-            try? file.close()
-            throw CodecError(path: path, "incomplete: the header declares \(rows) rows of \(columns), \(elementsWritten / max(columns, 1)) rows (\(elementsWritten) floats) were written")
-        }
-        try file.close()
+        try body.finish()
     }
 }
 

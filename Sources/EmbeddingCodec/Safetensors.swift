@@ -152,43 +152,23 @@ final class SafetensorsReader: EmbeddingRowSource {
 /// is space-padded so the data starts 8-byte aligned (as the reference writer does).
 public final class SafetensorsWriter: EmbeddingRowSink {
     public static let tensorName = "embeddings"
-    public let path: String
-    let rows: Int
-    let columns: Int
-    private var elementsWritten = 0
-    private let file: NPYFile
-    private var finished = false
+    private let body: Float32FileWriter
+    public var path: String { body.path }
 
     public init(path: String, rows: Int, columns: Int) throws(CodecError) {
         precondition(rows >= 0 && columns >= 0, "negative shape \(rows)x\(columns)")
-        self.path = path
-        self.rows = rows
-        self.columns = columns
-        file = try NPYFile(creating: path)
         var json = Array("{\"\(Self.tensorName)\":{\"dtype\":\"F32\",\"shape\":[\(rows),\(columns)],\"data_offsets\":[0,\(rows * columns * 4)]}}".utf8)
         while json.count % 8 != 0 { json.append(0x20) }
-        var bytes: [UInt8] = []
-        bytes.appendLittleEndian(UInt64(json.count))
-        try file.write(bytes + json)
+        var header: [UInt8] = []
+        header.appendLittleEndian(UInt64(json.count))
+        body = try Float32FileWriter(path: path, rows: rows, columns: columns, header: header + json)
     }
 
     public func append(_ values: UnsafeBufferPointer<Float>) throws(CodecError) {
-        precondition(!finished, "append after finish")
-        guard elementsWritten + values.count <= rows * columns else {
-            throw CodecError(path: path, "too many values: the header declares \(rows) x \(columns) = \(rows * columns) floats, \(elementsWritten + values.count) appended")
-        }
-        precondition(UInt32(1).littleEndian == 1, "big-endian hosts are not supported")
-        try file.write(UnsafeRawBufferPointer(values))
-        elementsWritten += values.count
+        try body.append(values)
     }
 
     public func finish() throws(CodecError) {
-        precondition(!finished, "finish called twice")
-        finished = true
-        guard elementsWritten == rows * columns else {
-            try? file.close()
-            throw CodecError(path: path, "incomplete: the header declares \(rows) rows of \(columns), \(elementsWritten) floats were written")
-        }
-        try file.close()
+        try body.finish()
     }
 }

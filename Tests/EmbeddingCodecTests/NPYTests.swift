@@ -196,3 +196,26 @@ func realFilesRoundTripByteIdentical(name: String) throws {
     #expect(throws: CodecError.self) { _ = try NPY.readIntegers(bytes: bytes) }
     #expect(peakRSS() - before < 1 << 30, "reading a 20-byte file raised the peak memory by \(peakRSS() - before) bytes")
 }
+
+@Suite struct StreamingWriterCountTests {
+    /// Both writers that share the float32 body refuse more values than their header declares,
+    /// and refuse to finish a file with fewer (the partial file would lie about its shape).
+    @Test(arguments: ["npy", "safetensors"])
+    func writersCheckTheDeclaredCount(_ format: String) throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("count-\(UUID().uuidString).\(format)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        func writer() throws -> any EmbeddingRowSink {
+            format == "npy" ? try NPYWriter(path: path, rows: 2, columns: 3) : try SafetensorsWriter(path: path, rows: 2, columns: 3)
+        }
+        let tooMany = try writer()
+        #expect { try tooMany.append(Matrix<Float>(rows: 3, columns: 3)) } throws: { "\($0)".contains("too many values") && "\($0)".contains(path) }
+        try? tooMany.finish()
+        let tooFew = try writer()
+        try tooFew.append(Matrix<Float>(rows: 1, columns: 3))
+        #expect { try tooFew.finish() } throws: { "\($0)".contains("incomplete") && "\($0)".contains("1 rows (3 floats)") }
+        let exact = try writer()
+        try exact.append(Matrix<Float>(rows: 2, columns: 3, repeating: 1.5))
+        try exact.finish()
+        #expect(try EmbeddingFile.readMatrix(path: path, member: nil).matrix == Matrix<Float>(rows: 2, columns: 3, repeating: 1.5))
+    }
+}
