@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "LinearAlgebra", dependencies: ["LatentCore", "COpenBLAS"]),
         .target(name: "EmbeddingCodec", dependencies: ["LatentCore", "CLZ4", "CZlib"]),
         .target(name: "Translation", dependencies: ["LatentCore", "LinearAlgebra"]),
-        .target(name: "NeighborSearch", dependencies: ["LatentCore", "COpenBLAS"]),
+        .target(name: "NeighborSearch", dependencies: ["LatentCore", "LinearAlgebra"]),
         .target(name: "Alignment", dependencies: ["LatentCore", "LinearAlgebra", "Translation", "NeighborSearch"]),
         .target(
             name: "Storage",

@@ -78,22 +78,10 @@ public func solveSymmetricPositiveDefinite(_ a: Matrix<Double>, _ b: Matrix<Doub
     throws(LinearAlgebraError) -> (solution: Matrix<Double>, usedCholesky: Bool)
 {
     let n = a.rows, p = b.columns
-    precondition(a.columns == n, "solveSymmetricPositiveDefinite: A is \(a.rows)×\(a.columns), not square")
-    precondition(b.rows == n, "solveSymmetricPositiveDefinite: A is \(n)×\(n) but B has \(b.rows) rows")
-    guard n > 0, p > 0 else { return (Matrix(rows: n, columns: p), true) }
+    if let cholesky = choleskySolve(a, b).solution { return (cholesky, true) }
     var factor = a.elements
     var x = b.elements
-    let info = factor.withUnsafeMutableBufferPointer { pa in
-        x.withUnsafeMutableBufferPointer { px in
-            LAPACKE_dposv(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), blasInt(n), blasInt(p),
-                          pa.baseAddress, blasInt(n), px.baseAddress, blasInt(p))
-        }
-    }
-    precondition(info >= 0, "dposv: illegal value in argument \(-info) (a LinearAlgebra bug)")
-    if info == 0 { return (Matrix(rows: n, columns: p, elements: x), true) }
-    // info > 0: leading minor not positive definite; dposv left A and B partly overwritten.
-    factor = a.elements
-    x = b.elements
+    // Not positive definite: fall back to LU on fresh copies.
     var pivots = [Int32](repeating: 0, count: n)
     let luInfo = factor.withUnsafeMutableBufferPointer { pa in
         x.withUnsafeMutableBufferPointer { px in
@@ -105,4 +93,26 @@ public func solveSymmetricPositiveDefinite(_ a: Matrix<Double>, _ b: Matrix<Doub
     }
     try check(luInfo, "dgesv", .singular)
     return (Matrix(rows: n, columns: p, elements: x), false)
+}
+
+/// Solves `A X = B` by Cholesky for a symmetric positive definite `A` (n × n), without a
+/// fallback: `solution` is nil and `info` > 0 (the order of the leading minor that is not
+/// positive definite) when `A` is not positive definite.
+///
+/// The corresponding LAPACK routine is `dposv`.
+public func choleskySolve(_ a: Matrix<Double>, _ b: Matrix<Double>) -> (solution: Matrix<Double>?, info: Int) {
+    let n = a.rows, p = b.columns
+    precondition(a.columns == n, "choleskySolve: A is \(a.rows)×\(a.columns), not square")
+    precondition(b.rows == n, "choleskySolve: A is \(n)×\(n) but B has \(b.rows) rows")
+    guard n > 0, p > 0 else { return (Matrix(rows: n, columns: p), 0) }
+    var factor = a.elements
+    var x = b.elements
+    let info = factor.withUnsafeMutableBufferPointer { pa in
+        x.withUnsafeMutableBufferPointer { px in
+            LAPACKE_dposv(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), blasInt(n), blasInt(p),
+                          pa.baseAddress, blasInt(n), px.baseAddress, blasInt(p))
+        }
+    }
+    precondition(info >= 0, "dposv: illegal value in argument \(-info) (a LinearAlgebra bug)")
+    return info == 0 ? (Matrix(rows: n, columns: p, elements: x), 0) : (nil, Int(info))
 }

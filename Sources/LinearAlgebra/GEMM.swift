@@ -122,6 +122,14 @@ public func rowNorms<T: BLASScalar>(_ x: Matrix<T>) -> [T] {
     }
 }
 
+/// `x · x` of a Float vector: the squared Euclidean norm, for hot loops over rows.
+///
+/// The corresponding BLAS routine is `cblas_sdot`.
+public func squaredNorm(_ x: UnsafeBufferPointer<Float>) -> Float {
+    guard !x.isEmpty else { return 0 }
+    return cblas_sdot(blasInt(x.count), x.baseAddress, 1, x.baseAddress, 1)
+}
+
 /// Sets the number of threads OpenBLAS uses for every later call in the process.
 ///
 /// The corresponding OpenBLAS function is `openblas_set_num_threads`.

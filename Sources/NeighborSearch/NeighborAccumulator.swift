@@ -1,4 +1,5 @@
 import LatentCore
+import LinearAlgebra
 
 /// One database row found for a query: its global row number and its score (higher is better).
 public struct Neighbor: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import LatentCore
+import LinearAlgebra
 
 /// Bad input to a search or a decoder, with the context needed to find it.
 ///
