@@ -75,12 +75,15 @@ public struct Float64Translator: Sendable {
 
 extension Translator {
     /// Fits a translator on anchor pairs: row i of `source` and row i of `target` are the same item.
-    /// The fit runs in Float64 (LAPACK `dgesdd` / `dgelsd`); the result is stored in Float32.
+    /// The fit runs in Float64; the result is stored in Float32.
     ///
-    /// Statistics, least squares and SVDs run in Float64; for the Procrustes estimators the
-    /// n × d1 × d2 product `XᵀY` of the (Float64-scaled) anchors runs in Float32 (`sgemm`, as
-    /// NumPy's float32 path does) since the map is stored in Float32 anyway; only the d × d SVD
-    /// needs Float64.
+    /// Statistics, least squares and factorisations run in Float64; for the Procrustes
+    /// estimators the n × d1 × d2 product `XᵀY` of the scaled anchors runs in Float32 (`sgemm`,
+    /// as NumPy's float32 path does) since the map is stored in Float32 anyway. Well-conditioned
+    /// problems (cond ≤ 1e4) take Gram-based routes (polar factor by `dsyevd`, least squares by
+    /// Cholesky) that agree with `dgesdd` / `dgelsd` to ~1e-8 at a fraction of the cost; the
+    /// rest, including every rank-deficient fit, go through `dgesdd` / `dgelsd` as the reference
+    /// does. ``fitDouble(source:target:estimator:scaling:ridgeLambda:epsilon:)`` always does.
     ///
     /// - Parameter epsilon: machine epsilon for the "std < 10·eps counts as 1" rule; the
     ///   default is Float32's, the precision the spaces are stored in.
@@ -95,8 +98,13 @@ extension Translator {
     ) throws(TranslationError) -> (Translator, FitReport) {
         try validate(source.rows, target.rows, firstNonFinite(source), firstNonFinite(target))
         try validate(estimator, ridgeLambda)
-        let (precise, spectrum) = try fitCore(widened(source), widened(target), estimator, scaling, ridgeLambda, epsilon,
-                                              crossInFloat: true)
+        let (precise, spectrum): (Float64Translator, Spectrum)
+        if estimator == .ortho || estimator == .scaledOrtho {
+            (precise, spectrum) = try fitProcrustes(source, target, estimator, scaling, epsilon)
+        } else {
+            (precise, spectrum) = try fitCore(widened(source), widened(target), estimator, scaling, ridgeLambda, epsilon,
+                                              fast: true)
+        }
         let translator = precise.rounded
         let mse = measureResidual ? meanSquaredError(translator.translate(source).elements, target.elements) : .nan
         return (translator, spectrum.report(anchorCount: source.rows, residualMSE: mse))
@@ -110,7 +118,7 @@ extension Translator {
     ) throws(TranslationError) -> (Float64Translator, FitReport) {
         try validate(source.rows, target.rows, firstNonFinite(source), firstNonFinite(target))
         try validate(estimator, ridgeLambda)
-        let (precise, spectrum) = try fitCore(source, target, estimator, scaling, ridgeLambda, epsilon, crossInFloat: false)
+        let (precise, spectrum) = try fitCore(source, target, estimator, scaling, ridgeLambda, epsilon, fast: false)
         let mse = meanSquaredError(precise.translate(source).elements, target.elements)
         return (precise, spectrum.report(anchorCount: source.rows, residualMSE: mse))
     }
@@ -132,7 +140,7 @@ extension Translator {
 
     private static func fitCore(
         _ source: Matrix<Double>, _ target: Matrix<Double>,
-        _ estimator: Estimator, _ scaling: Scaling, _ lambda: Double, _ epsilon: Double, crossInFloat: Bool
+        _ estimator: Estimator, _ scaling: Scaling, _ lambda: Double, _ epsilon: Double, fast: Bool
     ) throws(TranslationError) -> (Float64Translator, Spectrum) {
         precondition(source.columns > 0 && target.columns > 0, "fit: a space with 0 dimensions")
         var x = source, y = target
@@ -147,7 +155,7 @@ extension Translator {
         }
         let (estimate, bias, spectrum): (Matrix<Double>, [Double]?, Spectrum)
         do {
-            (estimate, bias, spectrum) = try Self.estimate(estimator, x, y, lambda: lambda, crossInFloat: crossInFloat)
+            (estimate, bias, spectrum) = try Self.estimate(estimator, x, y, lambda: lambda, fast: fast)
         } catch {
             throw TranslationError(.numerical(error))
         }
@@ -158,37 +166,27 @@ extension Translator {
         return (precise, spectrum)
     }
 
-    /// The estimator on pre-processed anchors, as the reference computes it.
+    /// The estimator on pre-processed anchors, as the reference computes it. `fast` allows the
+    /// Gram-based routines (`polarFactor`, `normalEquationsLeastSquares`) where the problem is
+    /// well conditioned; they agree with the SVD routes to ~1e-8 and fall back to them otherwise.
     private static func estimate(_ estimator: Estimator, _ x: Matrix<Double>, _ y: Matrix<Double>, lambda: Double,
-                                 crossInFloat: Bool)
+                                 fast: Bool)
         throws(LinearAlgebraError) -> (Matrix<Double>, [Double]?, Spectrum)
     {
         switch estimator {
         case .ortho, .scaledOrtho:
-            // XpᵀYp of the zero-padded anchors is XᵀY in the top-left corner, zeros elsewhere:
-            // no need to materialise the padding.
-            let d = max(x.columns, y.columns)
-            let product = crossInFloat
-                ? widened(gemm(narrowed(x), narrowed(y), transposeA: true))
-                : gemm(x, y, transposeA: true)
-            let cross = product.padded(toRows: d, columns: d)
-            let (u, s, vt) = try svd(cross)
-            var r = gemm(u, vt)
-            if estimator == .scaledOrtho {
-                let energy = x.elements.reduce(0) { $0 + $1 * $1 }
-                let scale = energy > 0 ? s.reduce(0, +) / energy : 1
-                r = Matrix(rows: r.rows, columns: r.columns, elements: r.elements.map { $0 * scale })
-            }
-            return (r, nil, Spectrum(values: s, rank: nil))
+            let energy = estimator == .scaledOrtho ? x.elements.reduce(0) { $0 + $1 * $1 } : 0
+            return try procrustes(gemm(x, y, transposeA: true), estimator, energy: energy, fast: fast)
         case .linear:
-            let (w, rank, s) = try leastSquares(x, y)
+            let (w, rank, s) = try solveLeastSquares(x, y, fast: fast)
             return (w, nil, Spectrum(values: s, rank: rank))
         case .lortho:
-            let (w, rank, s) = try leastSquares(x, y)
+            let (w, rank, s) = try solveLeastSquares(x, y, fast: fast)
+            if fast, let polar = try polarFactor(w) { return (polar.factor, nil, Spectrum(values: s, rank: rank)) }
             let (u, _, vt) = try svd(w)
             return (gemm(u, vt), nil, Spectrum(values: s, rank: rank))
         case .affine:
-            let (w, rank, s) = try leastSquares(x.appendingOnesColumn(), y)
+            let (w, rank, s) = try solveLeastSquares(x.appendingOnesColumn(), y, fast: fast)
             let d1 = x.columns, d2 = y.columns
             let map = Matrix(rows: d1, columns: d2, elements: Array(w.elements[0..<(d1 * d2)]))
             return (map, Array(w.elements[(d1 * d2)...]), Spectrum(values: s, rank: rank))
@@ -206,6 +204,68 @@ extension Translator {
             let (w, _) = try solveSymmetricPositiveDefinite(gram, gemm(x, y, transposeA: true))
             return (w, nil, Spectrum(values: spectrum, rank: nil))
         }
+    }
+
+    /// `ortho` and `scaledOrtho` from the cross product `XᵀY` (d1 × d2) of the scaled anchors.
+    /// The reference pads both sides to D = max(d1, d2) first; `XpᵀYp` is `XᵀY` in the top-left
+    /// corner and zeros elsewhere, so the padding need not be materialised. With `fast`, a
+    /// well-conditioned `XᵀY` takes the polar factor from its Gram matrix: the d1 × d2 block
+    /// of `U Vᵀ` is the same (unique for a full-rank block), the rest of the D × D map is left zero.
+    private static func procrustes(_ product: Matrix<Double>, _ estimator: Estimator, energy: Double, fast: Bool)
+        throws(LinearAlgebraError) -> (Matrix<Double>, [Double]?, Spectrum)
+    {
+        let d = max(product.rows, product.columns)
+        var r: Matrix<Double>, s: [Double]
+        if fast, let polar = try polarFactor(product) {
+            r = polar.factor.padded(toRows: d, columns: d)
+            s = polar.singularValues + Array(repeating: 0, count: d - polar.singularValues.count)
+        } else {
+            let (u, values, vt) = try svd(product.padded(toRows: d, columns: d))
+            r = gemm(u, vt)
+            s = values
+        }
+        if estimator == .scaledOrtho {
+            let scale = energy > 0 ? s.reduce(0, +) / energy : 1
+            r = Matrix(rows: r.rows, columns: r.columns, elements: r.elements.map { $0 * scale })
+        }
+        return (r, nil, Spectrum(values: s, rank: nil))
+    }
+
+    /// `dgelsd`'s answer, by the normal equations when `fast` and the design is well
+    /// conditioned (full rank then, so `rank` is min(m, n)).
+    private static func solveLeastSquares(_ a: Matrix<Double>, _ b: Matrix<Double>, fast: Bool)
+        throws(LinearAlgebraError) -> (solution: Matrix<Double>, rank: Int, singularValues: [Double])
+    {
+        if fast, let normal = try normalEquationsLeastSquares(a, b) {
+            return (normal.solution, min(a.rows, a.columns), normal.singularValues)
+        }
+        return try leastSquares(a, b)
+    }
+
+    /// The Procrustes fit straight from the Float32 anchors: statistics accumulated in Float64,
+    /// the scaled anchors rounded once to Float32 for `sgemm` (`XᵀY` is n × d1 × d2, the bulk of
+    /// the work; NumPy's float32 path does the same), and the polar factor in Float64. Numbers
+    /// are those of widening first and scaling in Float64, without the two Float64 copies.
+    private static func fitProcrustes(
+        _ source: Matrix<Float>, _ target: Matrix<Float>, _ estimator: Estimator, _ scaling: Scaling, _ epsilon: Double
+    ) throws(TranslationError) -> (Float64Translator, Spectrum) {
+        precondition(source.columns > 0 && target.columns > 0, "fit: a space with 0 dimensions")
+        let sx = Standardizer(fitting: source, scaling: scaling, epsilon: epsilon)
+        let sy = Standardizer(fitting: target, scaling: scaling, epsilon: epsilon)
+        let (x, nx, energy) = Standardizer.scaledToFloat(source, sx, normalize: scaling == .l2)
+        let (y, ny, _) = Standardizer.scaledToFloat(target, sy, normalize: scaling == .l2)
+        let (estimate, _, spectrum): (Matrix<Double>, [Double]?, Spectrum)
+        do {
+            (estimate, _, spectrum) = try procrustes(widened(gemm(x, y, transposeA: true)), estimator,
+                                                     energy: energy, fast: true)
+        } catch {
+            throw TranslationError(.numerical(error))
+        }
+        let precise = Float64Translator(
+            estimator: estimator, scaling: scaling,
+            sourceShift: sx.shift, sourceScale: sx.scale, targetShift: sy.shift, targetScale: sy.scale,
+            sourceMeanNorm: nx, targetMeanNorm: ny, estimate: estimate, bias: nil)
+        return (precise, spectrum)
     }
 }
 
@@ -228,10 +288,6 @@ private struct Spectrum {
 // they run unspecialised (slower than the SVD at n = 5,000): concrete versions here.
 private func widened(_ m: Matrix<Float>) -> Matrix<Double> {
     Matrix(rows: m.rows, columns: m.columns, elements: m.elements.withUnsafeBufferPointer { $0.map(Double.init) })
-}
-
-private func narrowed(_ m: Matrix<Double>) -> Matrix<Float> {
-    Matrix(rows: m.rows, columns: m.columns, elements: m.elements.withUnsafeBufferPointer { $0.map(Float.init) })
 }
 
 private func firstNonFinite<T: BinaryFloatingPoint>(_ m: Matrix<T>) -> (row: Int, column: Int)? {

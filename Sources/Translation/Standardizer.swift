@@ -9,18 +9,28 @@ public struct Standardizer: Sendable {
     public var shift: [Double]
     public var scale: [Double]
 
-    public init(fitting x: Matrix<Double>, scaling: Scaling, epsilon: Double) {
+    /// Statistics accumulated in Float64 whatever the anchors' precision, so Float32 anchors
+    /// give exactly the statistics of their Float64 widening.
+    public init<T: BinaryFloatingPoint>(fitting x: Matrix<T>, scaling: Scaling, epsilon: Double) {
         let n = x.rows, d = x.columns
         guard scaling != .none else {
             shift = Array(repeating: 0, count: d); scale = Array(repeating: 1, count: d); return
         }
         var mean = [Double](repeating: 0, count: d)
-        for i in 0..<n { for j in 0..<d { mean[j] += x.elements[i * d + j] } }
+        x.elements.withUnsafeBufferPointer { p in
+            mean.withUnsafeMutableBufferPointer { m in
+                for i in 0..<n { for j in 0..<d { m[j] += Double(p[i * d + j]) } }
+            }
+        }
         for j in 0..<d { mean[j] /= Double(n) }
         shift = mean
         guard scaling != .center else { scale = Array(repeating: 1, count: d); return }
         var squares = [Double](repeating: 0, count: d)
-        for i in 0..<n { for j in 0..<d { let v = x.elements[i * d + j] - mean[j]; squares[j] += v * v } }
+        x.elements.withUnsafeBufferPointer { p in
+            squares.withUnsafeMutableBufferPointer { q in
+                for i in 0..<n { for j in 0..<d { let v = Double(p[i * d + j]) - mean[j]; q[j] += v * v } }
+            }
+        }
         // Unbiased (torch.std default); a dead dimension would otherwise blow up to ±huge.
         scale = squares.map { s in
             let std = (s / Double(n - 1)).squareRoot()
@@ -34,6 +44,44 @@ public struct Standardizer: Sendable {
         x.withUnsafeMutableElements { p in
             for i in 0..<n { for j in 0..<d { p[i * d + j] = (p[i * d + j] - shift[j]) / scale[j] } }
         }
+    }
+
+    /// `(x − shift) / scale` computed in Float64, then, with `normalize`, each row divided by
+    /// its norm as ``normalizeRows(_:)`` does, then rounded once to Float32: the numbers of
+    /// widening, ``apply(_:shift:scale:)`` and narrowing, in one pass and one buffer.
+    /// Also returns the mean norm before normalising (nil without `normalize`) and the sum of
+    /// squares of the result (in Float64, before rounding).
+    static func scaledToFloat(_ x: Matrix<Float>, _ statistics: Standardizer, normalize: Bool)
+        -> (Matrix<Float>, meanNorm: Double?, energy: Double)
+    {
+        let n = x.rows, d = x.columns
+        var row = [Double](repeating: 0, count: d)
+        var totalNorm = 0.0, energy = 0.0
+        let out = [Float](unsafeUninitializedCapacity: n * d) { buffer, count in
+            x.elements.withUnsafeBufferPointer { p in
+                statistics.shift.withUnsafeBufferPointer { shift in
+                    statistics.scale.withUnsafeBufferPointer { scale in
+                        row.withUnsafeMutableBufferPointer { r in
+                            for i in 0..<n {
+                                for j in 0..<d { r[j] = (Double(p[i * d + j]) - shift[j]) / scale[j] }
+                                if normalize {
+                                    var sum = 0.0
+                                    for j in 0..<d { sum += r[j] * r[j] }
+                                    let norm = sum.squareRoot()
+                                    totalNorm += norm
+                                    let divisor = max(norm, 1e-12)
+                                    for j in 0..<d { r[j] /= divisor }
+                                }
+                                for j in 0..<d { energy += r[j] * r[j]; buffer[i * d + j] = Float(r[j]) }
+                            }
+                        }
+                    }
+                }
+            }
+            count = n * d
+        }
+        let meanNorm: Double? = normalize ? (n > 0 ? totalNorm / Double(n) : 0) : nil
+        return (Matrix(rows: n, columns: d, elements: out), meanNorm, energy)
     }
 
     /// Divides every row by `max(‖row‖, 1e-12)` (torch `F.normalize`: a zero row stays zero)
