@@ -80,15 +80,35 @@ public struct Translator: Sendable, Equatable {
     public func translate(_ x: Matrix<Float>) -> Matrix<Float> {
         precondition(x.columns == sourceDimension,
                      "translate: expected \(sourceDimension) columns, found \(x.columns)")
+        let n = x.rows, d2 = targetDimension
+        guard n > 0, d2 > 0 else { return Matrix(rows: n, columns: d2) }
+        // Every output element is written by the offset fill: no zero-fill pass needed.
+        let elements = [Float](unsafeUninitializedCapacity: n * d2) { po, initialized in
+            translate(x, into: po)
+            initialized = n * d2
+        }
+        return Matrix(rows: n, columns: d2, elements: elements)
+    }
+
+    /// `translate` into a caller's n × d2 matrix, for callers that translate many batches and
+    /// keep the output (a few hundred MB at 100,000 × 768) instead of allocating it each time.
+    public func translate(_ x: Matrix<Float>, into out: inout Matrix<Float>) {
+        precondition(x.columns == sourceDimension,
+                     "translate: expected \(sourceDimension) columns, found \(x.columns)")
+        precondition(out.rows == x.rows && out.columns == targetDimension,
+                     "translate: output is \(out.rows)×\(out.columns), expected \(x.rows)×\(targetDimension)")
+        out.withUnsafeMutableElements { translate(x, into: $0) }
+    }
+
+    /// The body of both `translate`s: every element of `po` (n × d2) is written.
+    private func translate(_ x: Matrix<Float>, into po: UnsafeMutableBufferPointer<Float>) {
         let n = x.rows, d1 = sourceDimension, d2 = targetDimension
         let l2 = scaling == .l2
         let scales = scaling != .none
-        guard n > 0, d2 > 0 else { return Matrix(rows: n, columns: d2) }
+        guard n > 0, d2 > 0 else { return }
         let blockRows = max(1, min(n, Self.blockElements / max(d1, 1)))
         let threads = max(1, threadCount())
         var scratch = [Float](repeating: 0, count: scales ? blockRows * d1 : 0)
-        // Every output element is written by the offset fill below: no zero-fill pass needed.
-        let elements = [Float](unsafeUninitializedCapacity: n * d2) { po, initialized in
         x.elements.withUnsafeBufferPointer { px in
         scratch.withUnsafeMutableBufferPointer { ps in
         foldedMap.elements.withUnsafeBufferPointer { pm in
@@ -120,9 +140,6 @@ public struct Translator: Sendable, Equatable {
                 start += rows
             }
         }}}}}}
-        initialized = n * d2
-        }
-        return Matrix(rows: n, columns: d2, elements: elements)
     }
 
     /// The pointers of one block's scaling pass, shared by the workers of a synchronous

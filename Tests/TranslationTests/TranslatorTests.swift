@@ -115,6 +115,16 @@ func offset(_ m: Matrix<Double>, seed: UInt64) -> Matrix<Double> {
         for i in 0..<40 { #expect(t.translate(x.gatherRows([i])).elements == all.row(i)) }
     }
 
+    @Test(arguments: [Scaling.standard, .l2, .none])
+    func translateIntoAMatrixEqualsTranslate(scaling: Scaling) throws {
+        let x = Matrix<Float>(converting: offset(gaussian(50, 4, seed: 20), seed: 21))
+        let (t, _) = try Translator.fit(source: x, target: Matrix<Float>(converting: gaussian(50, 3, seed: 22)),
+                                        estimator: .affine, scaling: scaling)
+        var out = Matrix<Float>(rows: 50, columns: 3, repeating: .nan)
+        t.translate(x, into: &out)
+        #expect(out == t.translate(x))
+    }
+
     @Test func rebuiltFromParametersIsEqual() throws {
         let x = Matrix<Float>(converting: gaussian(20, 3, seed: 19))
         let (t, _) = try Translator.fit(source: x, target: x, estimator: .affine, scaling: .standard)
