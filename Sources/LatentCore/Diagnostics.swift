@@ -4,8 +4,8 @@
 /// Messages are built here and nowhere else (`Diagnostic`'s initialiser is private to this
 /// file; `Tests/CLITests/ErrorCatalogueTests.swift` checks that no error is made from a string
 /// literal elsewhere and that every code has a test that triggers it). The CLI prints
-/// `latentdb: error[E0178]: …` so that a user can look a code up here or with
-/// `latentdb help-errors`. Codes are stable: a retired code is not reused.
+/// `latentdb: error[E0150]: …` so that a user can look a code up here (README, "Exit codes").
+/// Codes are stable: a retired code is not reused.
 ///
 /// Codes are grouped by area: E01 input files, E02 usage, E03 the store and I/O, E04 what the
 /// store holds, E05 anchors, E06 translators, E07 queries and decoders, E08 evaluation,
