@@ -1,3 +1,4 @@
+public import LatentCore
 public import Translation
 public import NeighborSearch
 
@@ -25,30 +26,22 @@ public struct AlignmentError: Error, CustomStringConvertible, Sendable, Equatabl
     public let kind: Kind
     public init(_ kind: Kind) { self.kind = kind }
 
-    public var description: String {
+    /// The catalogue entry (`LatentCore/Diagnostics.swift`); a failed fit or search keeps its own.
+    public var diagnostic: Diagnostic {
         switch kind {
-        case let .tooFewAnchorsForFolds(needed, folds, found):
-            return "auto needs at least \(needed) anchors for \(folds) folds (each fold ≥ 2 anchors and a fit on ≥ 2), found \(found)"
-        case let .invalidFolds(k):
-            return "cross-validation needs at least 2 folds, found \(k)"
-        case .noCandidates:
-            return "model selection needs at least one candidate"
-        case .allCandidatesFailed:
-            return "model selection: every candidate failed to fit on at least one fold"
-        case .noUnpairedItems:
-            return "refinement needs unpaired items: none given"
-        case let .invalidParameter(name, value):
-            return "\(name) = \(value) is out of range"
-        case let .dimensionMismatch(what, expected, found):
-            return "\(what) has dimension \(found), expected \(expected)"
-        case let .rowCountMismatch(what, expected, found):
-            return "\(what) has \(found) rows, expected \(expected)"
-        case .noSpaces:
-            return "a hub needs at least one space"
-        case let .fit(error):
-            return error.description
-        case let .search(error):
-            return error.description
+        case let .tooFewAnchorsForFolds(needed, folds, found): return .autoTooFewAnchors(needed: needed, folds: folds, found: found)
+        case let .invalidFolds(k): return .invalidFolds(k)
+        case .noCandidates: return .noCandidates
+        case .allCandidatesFailed: return .allCandidatesFailed
+        case .noUnpairedItems: return .noUnpairedItems
+        case let .invalidParameter(name, value): return .parameterOutOfRange(name: name, value: value)
+        case let .dimensionMismatch(what, expected, found): return .dimensionMismatch(what: what, expected: expected, found: found)
+        case let .rowCountMismatch(what, expected, found): return .rowCountMismatch(what: what, expected: expected, found: found)
+        case .noSpaces: return .hubNoSpaces
+        case let .fit(error): return error.diagnostic
+        case let .search(error): return error.diagnostic
         }
     }
+
+    public var description: String { diagnostic.message }
 }

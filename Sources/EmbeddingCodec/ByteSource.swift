@@ -1,4 +1,5 @@
 import Glibc
+import LatentCore
 
 /// Bytes read front to back: a whole file, a window of a file (a stored `.npz` member, the
 /// data of a safetensors file) or bytes in memory (an inflated `.npz` member). The readers
@@ -17,14 +18,6 @@ extension ByteSource {
         let result = bytes.withUnsafeMutableBytes { raw in Result { () throws(CodecError) in try read(into: raw) } }
         return try result.get()
     }
-
-    /// Exactly `count` bytes, or an error that says the data is truncated.
-    func readExactly(_ count: Int, what: String) throws(CodecError) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        let got = try read(into: &bytes)
-        guard got == count else { throw CodecError(path: path, "truncated: expected \(count) bytes of \(what), found \(got)") }
-        return bytes
-    }
 }
 
 extension NPYFile: ByteSource {}
@@ -36,7 +29,7 @@ extension NPYFile {
         while done < buffer.count {
             let n = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
             if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw CodecError(path: path, "read failed: \(String(cString: strerror(errno)))") }
+            guard n >= 0 else { throw CodecError(path: path, .fileAccess(.read, reason: String(cString: strerror(errno)))) }
             if n == 0 { break }
             done += n
         }

@@ -160,26 +160,26 @@ public enum EmbeddingBlock {
 
     public static func header(of blob: UnsafeRawBufferPointer) throws(CodecError) -> BlockHeader {
         guard blob.count >= BlockHeader.size else {
-            throw CodecError("truncated: expected a \(BlockHeader.size)-byte header, found \(blob.count) bytes")
+            throw CodecError(.blockHeader(.truncated(headerSize: BlockHeader.size, found: blob.count)))
         }
         guard Array(blob[0..<4]) == BlockHeader.magic else {
-            throw CodecError("not a LatentDB block: expected magic LDBK, found bytes \(Array(blob[0..<4]))")
+            throw CodecError(.blockHeader(.magic(found: Array(blob[0..<4]))))
         }
         let version: UInt16 = blob.littleEndian(at: 4)
         guard version <= BlockHeader.currentVersion else {
-            throw CodecError("block format version \(version) is newer than this build supports (\(BlockHeader.currentVersion))")
+            throw CodecError(.blockHeader(.newerVersion(version, supported: BlockHeader.currentVersion)))
         }
-        guard version >= 1 else { throw CodecError("invalid block format version 0") }
-        guard let codec = BlockCodec(id: blob[6]) else { throw CodecError("unknown codec id \(blob[6])") }
+        guard version >= 1 else { throw CodecError(.blockHeader(.versionZero)) }
+        guard let codec = BlockCodec(id: blob[6]) else { throw CodecError(.blockHeader(.unknownCodec(blob[6]))) }
         guard let elementType = BlockElementType(rawValue: blob[7]) else {
-            throw CodecError("unknown element type \(blob[7])")
+            throw CodecError(.blockHeader(.unknownElementType(blob[7])))
         }
         guard elementType == .float32 else {
-            throw CodecError("element type \(elementType) is reserved but not supported by this build (float32 only)")
+            throw CodecError(.blockHeader(.reservedElementType("\(elementType)")))
         }
         let flags = blob[8]
-        guard flags & ~BlockHeader.storedRawFlag == 0 else { throw CodecError("unknown flags 0x\(String(flags, radix: 16))") }
-        guard blob[9] == 0, blob[10] == 0, blob[11] == 0 else { throw CodecError("reserved header bytes 9..<12 are not zero") }
+        guard flags & ~BlockHeader.storedRawFlag == 0 else { throw CodecError(.blockHeader(.unknownFlags(flags))) }
+        guard blob[9] == 0, blob[10] == 0, blob[11] == 0 else { throw CodecError(.blockHeader(.reservedBytes)) }
         let rows = Int(blob.littleEndian(at: 12, as: UInt32.self))
         let columns = Int(blob.littleEndian(at: 16, as: UInt32.self))
         let rawCount: UInt64 = blob.littleEndian(at: 20)
@@ -188,20 +188,20 @@ public enum EmbeddingBlock {
         let (elements, o1) = rows.multipliedReportingOverflow(by: columns)
         let (expectedRaw, o2) = elements.multipliedReportingOverflow(by: elementType.byteWidth)
         guard !o1, !o2, UInt64(expectedRaw) == rawCount, expectedRaw <= LZ4.maxInputSize else {
-            throw CodecError("raw size \(rawCount) does not match \(rows) x \(columns) \(elementType)")
+            throw CodecError(.blockSize(.rawSize(rawCount, rows: rows, columns: columns, elementType: "\(elementType)")))
         }
         let actualPayload = blob.count - BlockHeader.size
         guard payloadCount == UInt64(actualPayload) else {
-            throw CodecError("expected \(payloadCount) payload bytes, found \(actualPayload)")
+            throw CodecError(.blockSize(.payload(declared: payloadCount, found: actualPayload)))
         }
         let storedRaw = flags & BlockHeader.storedRawFlag != 0
         guard !storedRaw || actualPayload == expectedRaw else {
-            throw CodecError("raw-stored payload has \(actualPayload) bytes, expected \(expectedRaw)")
+            throw CodecError(.blockSize(.rawPayload(found: actualPayload, expected: expectedRaw)))
         }
         // LZ4 expands at most 255:1, so a larger claimed raw size is corrupt: refuse it before the
         // decoder allocates that much (a hostile 50-byte blob could otherwise ask for gigabytes).
         guard storedRaw || expectedRaw <= actualPayload * 255 + 64 else {
-            throw CodecError("raw size \(expectedRaw) is more than LZ4 can expand a \(actualPayload)-byte payload to (corrupt block)")
+            throw CodecError(.blockSize(.beyondLZ4(raw: expectedRaw, payload: actualPayload)))
         }
         return BlockHeader(version: version, codec: codec, elementType: elementType, storedRaw: storedRaw,
                            rows: rows, columns: columns, rawByteCount: expectedRaw,
@@ -220,7 +220,7 @@ public enum EmbeddingBlock {
     public static func decode(_ blob: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>) throws(CodecError) -> BlockHeader {
         let header = try header(of: blob)
         guard destination.count == header.rows * header.columns else {
-            throw CodecError("destination holds \(destination.count) floats, block has \(header.rows) x \(header.columns)")
+            throw CodecError(.blockSize(.destination(count: destination.count, rows: header.rows, columns: header.columns)))
         }
         let payload = UnsafeRawBufferPointer(rebasing: blob[BlockHeader.size...])
         let out = UnsafeMutableRawBufferPointer(destination)
@@ -240,7 +240,7 @@ public enum EmbeddingBlock {
         }
         let found = xxh64(UnsafeRawBufferPointer(out))
         guard found == header.checksum else {
-            throw CodecError("checksum mismatch: header says XXH64 0x\(hex(header.checksum)), data hashes to 0x\(hex(found)) (corrupt block)")
+            throw CodecError(.blockChecksum(header: header.checksum, data: found))
         }
         return header
     }
@@ -263,11 +263,6 @@ public enum EmbeddingBlock {
     }
 
     private static func lz4Failure(_ header: BlockHeader) -> CodecError {
-        CodecError("LZ4 payload of \(header.payloadByteCount) bytes does not decompress to exactly \(header.rawByteCount) bytes (corrupt block)")
-    }
-
-    private static func hex(_ v: UInt64) -> String {
-        let s = String(v, radix: 16)
-        return String(repeating: "0", count: 16 - s.count) + s
+        CodecError(.blockSize(.lz4(payload: header.payloadByteCount, raw: header.rawByteCount)))
     }
 }

@@ -44,7 +44,7 @@ public enum EmbeddingFile {
     public static func open(path: String, member: String? = nil) throws(CodecError) -> any EmbeddingRowSource {
         let format = try detect(path: path)
         if let member, format != .npz && format != .safetensors {
-            throw CodecError(path: path, "a \(format.rawValue) file holds one matrix: the member name '\(member)' applies to .npz and safetensors files only")
+            throw CodecError(path: path, .memberOfSingleMatrix(format: format.rawValue, member: member))
         }
         switch format {
         case .npy: return try NPYReader(path: path)
@@ -86,7 +86,7 @@ public enum EmbeddingFile {
             if d > 0 && size % (4 + 4 * d) == 0 { return .fvecs }
             if d > 0 && size % (4 + d) == 0 { return .bvecs }
         }
-        throw CodecError(path: path, "unrecognised embedding file: expected .npy (\\x93NUMPY), .npz (zip), safetensors, .fvecs or .bvecs, found first bytes \(Array(head.prefix(8)))")
+        throw CodecError(path: path, .unrecognisedEmbeddingFile(firstBytes: Array(head.prefix(8))))
     }
 
     /// A writer of `rows × columns` float32 in `format` (`npy`, `safetensors` or `fvecs`).
@@ -96,7 +96,7 @@ public enum EmbeddingFile {
         case .safetensors: return try SafetensorsWriter(path: path, rows: rows, columns: columns)
         case .fvecs: return try FvecsWriter(path: path, rows: rows, columns: columns)
         case .npz, .bvecs:
-            throw CodecError(path: path, "cannot write \(format.rawValue): expected one of \(EmbeddingFileFormat.writable.map(\.rawValue).joined(separator: ", "))")
+            throw CodecError(path: path, .unwritableFormat(format.rawValue, writable: EmbeddingFileFormat.writable.map(\.rawValue)))
         }
     }
 
@@ -185,7 +185,7 @@ func readDecodedRows(_ source: some ByteSource, kind: ElementKind, rows n: Int, 
             case .failure(let error): failure = error; return
             }
             guard got == k * kind.size else {
-                failure = CodecError(path: source.path, "truncated while reading: expected \(k * kind.size) more bytes of data, found \(got)")
+                failure = CodecError(path: source.path, .changedWhileReading(expected: k * kind.size, found: got))
                 return
             }
             scratch.withUnsafeBytes { kind.decode($0, from: 0, count: k, into: out, at: done) }

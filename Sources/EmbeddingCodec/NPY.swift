@@ -28,13 +28,13 @@ public final class NPYReader {
         let path = file.path
         let header = try NPYHeader.read(file)
         guard header.dtype.isFloatingPoint else {
-            throw CodecError(path: path, "dtype '\(header.dtype.rawValue)' is not a floating-point type: embeddings must be <f4, <f2 or <f8")
+            throw CodecError(path: path, .notFloat(dtype: header.dtype.rawValue))
         }
         guard header.shape.count == 2 else {
-            throw CodecError(path: path, "expected a 2-D array (rows, columns) of embeddings, found \(header.shape.count)-D shape \(shapeText(header.shape))")
+            throw CodecError(path: path, .notTwoDimensional(dimensions: header.shape.count, shape: shapeText(header.shape)))
         }
         guard !header.fortranOrder || header.shape[0] <= 1 || header.shape[1] <= 1 else {
-            throw CodecError(path: path, "Fortran-order (column-major) arrays are not supported: expected C order (save np.ascontiguousarray(x))")
+            throw CodecError(path: path, .fortranOrder)
         }
         self.path = path
         self.file = file
@@ -100,7 +100,7 @@ public final class NPYReader {
     private func readExactly(_ buffer: UnsafeMutableRawBufferPointer) throws(CodecError) {
         let got = try file.read(into: buffer)
         guard got == buffer.count else {
-            throw CodecError(path: path, "truncated while reading: expected \(buffer.count) more bytes of data, found \(got) (file changed?)")
+            throw CodecError(path: path, .changedWhileReading(expected: buffer.count, found: got))
         }
     }
 }
@@ -127,7 +127,7 @@ final class Float32FileWriter {
     func append(_ values: UnsafeBufferPointer<Float>) throws(CodecError) {
         precondition(!finished, "append after finish")
         guard elementsWritten + values.count <= rows * columns else {
-            throw CodecError(path: path, "too many values: the header declares \(rows) x \(columns) = \(rows * columns) floats, \(elementsWritten + values.count) appended")
+            throw CodecError(path: path, .writerOverflow(rows: rows, columns: columns, appended: elementsWritten + values.count))
         }
         // Little-endian on disk; every supported host is little-endian, so this is a plain write.
         precondition(UInt32(1).littleEndian == 1, "big-endian hosts are not supported")
@@ -141,7 +141,7 @@ final class Float32FileWriter {
         finished = true
         guard elementsWritten == rows * columns else {
             try? file.close()
-            throw CodecError(path: path, "incomplete: the header declares \(rows) rows of \(columns), \(elementsWritten / max(columns, 1)) rows (\(elementsWritten) floats) were written")
+            throw CodecError(path: path, .writerIncomplete(rows: rows, columns: columns, written: elementsWritten))
         }
         try file.close()
     }
@@ -207,14 +207,15 @@ public enum NPY {
         let path = file.path
         let header = try NPYHeader.read(file)
         guard !header.dtype.isFloatingPoint else {
-            throw CodecError(path: path, "dtype '\(header.dtype.rawValue)' is not an integer type: expected <i1 <i2 <i4 <i8 <u1 <u2 <u4 <u8")
+            throw CodecError(path: path, .labelsNotInteger(dtype: header.dtype.rawValue))
         }
         guard header.shape.count == 1 || (header.shape.count == 2 && header.shape[1] == 1) else {
-            throw CodecError(path: path, "expected a 1-D integer array (n,) or (n, 1), found shape \(shapeText(header.shape))")
+            throw CodecError(path: path, .labelsShape(shapeText(header.shape)))
         }
         var bytes = [UInt8](repeating: 0, count: header.dataByteCount)
-        guard try file.read(into: &bytes) == bytes.count else {
-            throw CodecError(path: path, "truncated while reading: expected \(bytes.count) bytes of data (file changed?)")
+        let got = try file.read(into: &bytes)
+        guard got == bytes.count else {
+            throw CodecError(path: path, .changedWhileReading(expected: bytes.count, found: got))
         }
         let size = header.dtype.itemSize
         var values = [Int64]()
@@ -234,7 +235,7 @@ public enum NPY {
                 case .uint64:
                     let u = raw.littleEndian(at: o, as: UInt64.self)
                     guard let fits = Int64(exactly: u) else {
-                        throw CodecError(path: path, "value \(u) at index \(i) does not fit in Int64")
+                        throw CodecError(path: path, .labelOverflow(value: u, index: i))
                     }
                     v = fits
                 default: preconditionFailure("float dtype in readIntegers")

@@ -1,4 +1,5 @@
 import Glibc
+import LatentCore
 
 /// The element types LatentDB reads from `.npy` files (little-endian only). Raw values
 /// are NumPy's `descr` strings as `np.save` writes them.
@@ -16,10 +17,10 @@ public enum NPYDType: String, Sendable, CaseIterable {
         let kind = descr.dropFirst()
         if kind == "i1" || kind == "u1", let known = NPYDType(rawValue: "|" + kind) { self = known; return }
         if descr.first == ">", let le = NPYDType(rawValue: "<" + kind) {
-            throw CodecError(path: path, "big-endian dtype '\(descr)' is not supported: expected little-endian '\(le.rawValue)' (use arr.astype('\(le.rawValue)'))")
+            throw CodecError(path: path, .bigEndianDType(descr, littleEndian: le.rawValue))
         }
         if descr.first == "=", let le = NPYDType(rawValue: "<" + kind) { self = le; return }  // native = little on supported hosts
-        throw CodecError(path: path, "unsupported dtype '\(descr)': expected one of \(NPYDType.allCases.map(\.rawValue).joined(separator: " "))")
+        throw CodecError(path: path, .unsupportedDType(descr, supported: NPYDType.allCases.map(\.rawValue)))
     }
 }
 
@@ -45,12 +46,12 @@ struct NPYHeader {
         var prefix = [UInt8](repeating: 0, count: 10)
         let got = try file.read(into: &prefix)
         guard got >= 6, Array(prefix[0..<6]) == magic else {
-            throw CodecError(path: path, "not an .npy file: expected magic \\x93NUMPY, found \(got) bytes \(Array(prefix[0..<min(got, 6)]))")
+            throw CodecError(path: path, .notNPY(length: got, firstBytes: Array(prefix[0..<min(got, 6)])))
         }
-        guard got == 10 else { throw CodecError(path: path, "truncated header: file ends after \(got) bytes") }
+        guard got == 10 else { throw CodecError(path: path, .npyTruncatedHeader(expected: nil, found: got)) }
         let major = prefix[6], minor = prefix[7]
         guard (major == 1 || major == 2 || major == 3) && minor == 0 else {
-            throw CodecError(path: path, "unsupported .npy format version \(major).\(minor): expected 1.0, 2.0 or 3.0")
+            throw CodecError(path: path, .npyVersion(major: major, minor: minor))
         }
         var headerLength: Int
         var dataOffset: Int
@@ -59,7 +60,7 @@ struct NPYHeader {
             dataOffset = 10 + headerLength
         } else {
             var more = [UInt8](repeating: 0, count: 2)
-            guard try file.read(into: &more) == 2 else { throw CodecError(path: path, "truncated header: file ends after 10 bytes") }
+            guard try file.read(into: &more) == 2 else { throw CodecError(path: path, .npyTruncatedHeader(expected: nil, found: 10)) }
             headerLength = Int(prefix[8]) | Int(prefix[9]) << 8 | Int(more[0]) << 16 | Int(more[1]) << 24
             dataOffset = 12 + headerLength
         }
@@ -67,12 +68,12 @@ struct NPYHeader {
         // (a 12-byte file may declare a 4 GiB header).
         let available = try file.size() - (major == 1 ? 10 : 12)
         guard headerLength <= available else {
-            throw CodecError(path: path, "truncated header: expected \(headerLength) header bytes, found \(max(available, 0))")
+            throw CodecError(path: path, .npyTruncatedHeader(expected: headerLength, found: max(available, 0)))
         }
         var headerBytes = [UInt8](repeating: 0, count: headerLength)
         let headerGot = try file.read(into: &headerBytes)
         guard headerGot == headerLength else {
-            throw CodecError(path: path, "truncated header: expected \(headerLength) header bytes, found \(headerGot)")
+            throw CodecError(path: path, .npyTruncatedHeader(expected: headerLength, found: headerGot))
         }
         // Versions 1 and 2 are latin-1, version 3 is UTF-8.
         let text = major == 3 ? String(decoding: headerBytes, as: UTF8.self)
@@ -80,16 +81,16 @@ struct NPYHeader {
         var parser = DictParser(text: text, path: path)
         let dict = try parser.parse()
         guard Set(dict.keys) == ["descr", "fortran_order", "shape"] else {
-            throw CodecError(path: path, "malformed header: expected keys descr, fortran_order, shape, found \(dict.keys.sorted())")
+            throw CodecError(path: path, .npyMalformedHeader(.keys(found: dict.keys.sorted())))
         }
         guard case .string(let descr)? = dict["descr"] else {
-            throw CodecError(path: path, "unsupported dtype \(dict["descr"]!): expected a simple type such as '<f4' (structured arrays are not supported)")
+            throw CodecError(path: path, .structuredDType("\(dict["descr"]!)"))
         }
         guard case .bool(let fortranOrder)? = dict["fortran_order"] else {
-            throw CodecError(path: path, "malformed header: fortran_order must be True or False")
+            throw CodecError(path: path, .npyMalformedHeader(.fortranOrder))
         }
         guard case .tuple(let shape)? = dict["shape"], shape.allSatisfy({ $0 >= 0 }) else {
-            throw CodecError(path: path, "malformed header: shape must be a tuple of non-negative integers")
+            throw CodecError(path: path, .npyMalformedHeader(.shape))
         }
         let dtype = try NPYDType(descr: descr, path: path)
         let header = NPYHeader(major: major, minor: minor, dtype: dtype, fortranOrder: fortranOrder,
@@ -97,15 +98,15 @@ struct NPYHeader {
         var expected = dtype.itemSize
         for dim in shape {
             let (p, overflow) = expected.multipliedReportingOverflow(by: dim)
-            guard !overflow else { throw CodecError(path: path, "malformed header: shape \(shape) is too large") }
+            guard !overflow else { throw CodecError(path: path, .npyMalformedHeader(.shapeTooLarge(shape))) }
             expected = p
         }
         let found = try file.size() - dataOffset
         guard found >= expected else {
-            throw CodecError(path: path, "truncated: shape \(shapeText(shape)) of \(descr) expected \(expected) bytes of data, found \(found)")
+            throw CodecError(path: path, .npyDataSize(shape: shapeText(shape), dtype: descr, expected: expected, found: found))
         }
         guard found == expected else {
-            throw CodecError(path: path, "shape \(shapeText(shape)) of \(descr) expected \(expected) bytes of data, found \(found) (\(found - expected) trailing bytes)")
+            throw CodecError(path: path, .npyDataSize(shape: shapeText(shape), dtype: descr, expected: expected, found: found))
         }
         return header
     }
@@ -170,7 +171,7 @@ struct DictParser {
         while true {
             skipSpace()
             if peek == "}" { i += 1; break }
-            guard case .string(let key) = try value() else { throw malformed("dict keys must be strings") }
+            guard case .string(let key) = try value() else { throw malformed(.keyNotString) }
             skipSpace()
             try expect(":")
             skipSpace()
@@ -182,7 +183,7 @@ struct DictParser {
             break
         }
         skipSpace()
-        guard i == chars.count else { throw malformed("unexpected text after the dict") }
+        guard i == chars.count else { throw malformed(.textAfterDict) }
         return dict
     }
 
@@ -191,22 +192,22 @@ struct DictParser {
     private mutating func skipSpace() { while let c = peek, c.isWhitespace { i += 1 } }
 
     private mutating func expect(_ c: Character) throws(CodecError) {
-        guard peek == c else { throw malformed("expected '\(c)' at character \(i), found \(peek.map { "'\($0)'" } ?? "end of header")") }
+        guard peek == c else { throw malformed(.expected(c, at: i, found: peek)) }
         i += 1
     }
 
-    private func malformed(_ what: String) -> CodecError {
-        CodecError(path: path, "malformed header dict: \(what): \(String(chars).trimmingSuffix())")
+    private func malformed(_ problem: Diagnostic.NPYHeaderSyntax) -> CodecError {
+        CodecError(path: path, .npyHeaderSyntax(problem, header: String(chars).trimmingSuffix()))
     }
 
     private mutating func value() throws(CodecError) -> Value {
-        guard let c = peek else { throw malformed("value expected at end of header") }
+        guard let c = peek else { throw malformed(.valueAtEnd) }
         switch c {
         case "'", "\"":
             i += 1
             let start = i
             while let d = peek, d != c { i += 1 }
-            guard peek == c else { throw malformed("unterminated string") }
+            guard peek == c else { throw malformed(.unterminatedString) }
             defer { i += 1 }
             return .string(String(chars[start..<i]))
         case "(":
@@ -238,7 +239,7 @@ struct DictParser {
             switch word {
             case "True": return .bool(true)
             case "False": return .bool(false)
-            case "": throw malformed("unexpected '\(c)' at character \(i)")
+            case "": throw malformed(.unexpected(c, at: i))
             default:
                 return .other(word)
             }
@@ -251,7 +252,7 @@ struct DictParser {
         // NumPy < 2 wrote Python 2 longs as "3L".
         let digits = String(chars[start..<i])
         if peek == "L" { i += 1 }
-        guard let n = Int(digits) else { throw malformed("expected an integer in shape at character \(start)") }
+        guard let n = Int(digits) else { throw malformed(.integerInShape(at: start)) }
         return n
     }
 }
@@ -284,14 +285,14 @@ final class NPYFile {
         self.path = path
         memory = nil
         fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CodecError(path: path, "cannot open for reading: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw CodecError(path: path, .fileAccess(.openForReading, reason: String(cString: strerror(errno)))) }
     }
 
     init(creating path: String) throws(CodecError) {
         self.path = path
         memory = nil
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CodecError(path: path, "cannot open for writing: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw CodecError(path: path, .fileAccess(.openForWriting, reason: String(cString: strerror(errno)))) }
     }
 
     deinit { if fd >= 0 { _ = Glibc.close(fd) } }
@@ -299,7 +300,7 @@ final class NPYFile {
     func size() throws(CodecError) -> Int {
         if let memory { return memory.count }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw CodecError(path: path, "cannot stat: \(String(cString: strerror(errno)))") }
+        guard fstat(fd, &st) == 0 else { throw CodecError(path: path, .fileAccess(.stat, reason: String(cString: strerror(errno)))) }
         return Int(st.st_size)
     }
 
@@ -315,7 +316,7 @@ final class NPYFile {
         while done < buffer.count {
             let n = Glibc.read(fd, buffer.baseAddress! + done, buffer.count - done)
             if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw CodecError(path: path, "read failed: \(String(cString: strerror(errno)))") }
+            guard n >= 0 else { throw CodecError(path: path, .fileAccess(.read, reason: String(cString: strerror(errno)))) }
             if n == 0 { break }
             done += n
         }
@@ -333,7 +334,7 @@ final class NPYFile {
         while done < buffer.count {
             let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw CodecError(path: path, "write failed: \(String(cString: strerror(errno)))") }
+            guard n > 0 else { throw CodecError(path: path, .fileAccess(.write, reason: String(cString: strerror(errno)))) }
             done += n
         }
     }
@@ -347,6 +348,6 @@ final class NPYFile {
         if memory != nil { return }
         let fd = self.fd
         self.fd = -1
-        guard Glibc.close(fd) == 0 else { throw CodecError(path: path, "close failed: \(String(cString: strerror(errno)))") }
+        guard Glibc.close(fd) == 0 else { throw CodecError(path: path, .fileAccess(.close, reason: String(cString: strerror(errno)))) }
     }
 }

@@ -39,30 +39,30 @@ public enum NPZ {
         let chosen: Member
         if let member {
             guard let found = all.first(where: { $0.arrayName == member || $0.name == member }) else {
-                throw CodecError(path: path, "no array '\(member)' in this .npz; it holds: \(all.map(\.arrayName).joined(separator: ", "))")
+                throw CodecError(path: path, .noSuchMember(member, in: .npz, holding: all.map(\.arrayName)))
             }
             chosen = found
         } else {
             guard all.count == 1 else {
-                if all.isEmpty { throw CodecError(path: path, "the .npz holds no arrays") }
-                throw CodecError(path: path, "the .npz holds \(all.count) arrays (\(all.map(\.arrayName).joined(separator: ", "))): choose one with --member NAME")
+                if all.isEmpty { throw CodecError(path: path, .noMembers(in: .npz)) }
+                throw CodecError(path: path, .memberNeeded(in: .npz, holding: all.map(\.arrayName)))
             }
             chosen = all[0]
         }
         let display = "\(path)[\(chosen.name)]"
         let local = try file.read(30, at: chosen.localHeaderOffset)
         guard local.count == 30, local.starts(with: [0x50, 0x4B, 0x03, 0x04]) else {
-            throw CodecError(path: path, "corrupt zip: no local header for member '\(chosen.name)' at offset \(chosen.localHeaderOffset)")
+            throw CodecError(path: path, .corruptZip(.noLocalHeader(member: chosen.name, offset: chosen.localHeaderOffset)))
         }
         let (nameLength, extraLength) = local.withUnsafeBytes { (Int($0.littleEndian(at: 26, as: UInt16.self)), Int($0.littleEndian(at: 28, as: UInt16.self))) }
         let dataOffset = chosen.localHeaderOffset + 30 + nameLength + extraLength
         guard dataOffset + chosen.compressedSize <= (try file.size()) else {
-            throw CodecError(path: path, "truncated: member '\(chosen.name)' needs \(chosen.compressedSize) bytes from offset \(dataOffset), the file has \(try file.size())")
+            throw CodecError(path: path, .npzMemberTruncated(member: chosen.name, needs: chosen.compressedSize, offset: dataOffset, fileSize: try file.size()))
         }
         switch chosen.method {
         case 0:
             guard chosen.compressedSize == chosen.size else {
-                throw CodecError(path: path, "corrupt zip: stored member '\(chosen.name)' has compressed size \(chosen.compressedSize) ≠ size \(chosen.size)")
+                throw CodecError(path: path, .corruptZip(.storedSizes(member: chosen.name, compressed: chosen.compressedSize, size: chosen.size)))
             }
             return NPZMember(try NPYReader(source: FileWindow(file: file, offset: dataOffset, length: chosen.size, path: display)))
         case 8:
@@ -72,11 +72,11 @@ public enum NPZ {
                 UInt32(crc32(0, raw.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt(raw.count)))
             }
             guard crc == chosen.crc else {
-                throw CodecError(path: display, "CRC-32 mismatch: the archive records \(hex32(chosen.crc)), the inflated data has \(hex32(crc)) (corrupt file)")
+                throw CodecError(path: display, .zipChecksum(recorded: chosen.crc, computed: crc))
             }
             return NPZMember(try NPYReader(source: MemoryBytes(bytes, path: display)))
         default:
-            throw CodecError(path: display, "unsupported zip compression method \(chosen.method): expected 0 (stored, np.savez) or 8 (deflate, np.savez_compressed)")
+            throw CodecError(path: display, .zipMethod(chosen.method))
         }
     }
 
@@ -88,7 +88,7 @@ public enum NPZ {
         let tailLength = min(size, 22 + 65535)
         let tail = try file.read(tailLength, at: size - tailLength)
         guard let end = stride(from: tail.count - 22, through: 0, by: -1).first(where: { tail[$0] == 0x50 && tail[$0 + 1] == 0x4B && tail[$0 + 2] == 0x05 && tail[$0 + 3] == 0x06 }) else {
-            throw CodecError(path: path, "not a complete zip archive: no end-of-central-directory record (truncated .npz?)")
+            throw CodecError(path: path, .corruptZip(.noEndRecord))
         }
         var (count, directoryOffset, directorySize) = tail.withUnsafeBytes {
             (Int($0.littleEndian(at: end + 10, as: UInt16.self)), Int($0.littleEndian(at: end + 16, as: UInt32.self)), Int($0.littleEndian(at: end + 12, as: UInt32.self)))
@@ -98,24 +98,24 @@ public enum NPZ {
             let locatorOffset = size - tailLength + end - 20
             let locator = try file.read(20, at: max(0, locatorOffset))
             guard locatorOffset >= 0, locator.starts(with: [0x50, 0x4B, 0x06, 0x07]) else {
-                throw CodecError(path: path, "corrupt zip: zip64 sizes without a zip64 locator")
+                throw CodecError(path: path, .corruptZip(.zip64WithoutLocator))
             }
             let record64Offset = Int(locator.withUnsafeBytes { $0.littleEndian(at: 8, as: UInt64.self) })
             let record = try file.read(56, at: record64Offset)
             guard record.count == 56, record.starts(with: [0x50, 0x4B, 0x06, 0x06]) else {
-                throw CodecError(path: path, "corrupt zip: no zip64 end record at offset \(record64Offset)")
+                throw CodecError(path: path, .corruptZip(.noZip64EndRecord(offset: record64Offset)))
             }
             (count, directorySize, directoryOffset) = record.withUnsafeBytes {
                 (Int($0.littleEndian(at: 32, as: UInt64.self)), Int($0.littleEndian(at: 40, as: UInt64.self)), Int($0.littleEndian(at: 48, as: UInt64.self)))
             }
         }
         guard directoryOffset >= 0, directorySize >= 0, directoryOffset + directorySize <= size else {
-            throw CodecError(path: path, "corrupt zip: central directory at \(directoryOffset) (+\(directorySize) bytes) lies past the end (\(size) bytes)")
+            throw CodecError(path: path, .corruptZip(.directoryPastEnd(offset: directoryOffset, size: directorySize, fileSize: size)))
         }
         let directory = try file.read(directorySize, at: directoryOffset)
         var members: [Member] = []
         var at = 0
-        var failure: CodecError { CodecError(path: path, "corrupt zip: central directory entry \(members.count) of \(count) is malformed") }
+        var failure: CodecError { CodecError(path: path, .corruptZip(.malformedEntry(index: members.count, count: count))) }
         for _ in 0..<count {
             guard at + 46 <= directory.count, Array(directory[at..<at + 4]) == [0x50, 0x4B, 0x01, 0x02] else { throw failure }
             var member = directory.withUnsafeBytes { raw in
@@ -158,7 +158,7 @@ public enum NPZ {
         var output = [UInt8](repeating: 0, count: expectedSize)
         var stream = z_stream()
         guard czlib_inflate_init_raw(&stream) == Z_OK else {
-            throw CodecError(path: path, "zlib inflateInit2 failed: \(stream.msg.map { String(cString: $0) } ?? "out of memory?")")
+            throw CodecError(path: path, .zlibInit(detail: stream.msg.map { String(cString: $0) }))
         }
         defer { inflateEnd(&stream) }
         var status: Int32 = Z_OK
@@ -176,17 +176,12 @@ public enum NPZ {
         }
         guard status == Z_STREAM_END else {
             let detail = stream.msg.map { String(cString: $0) } ?? (status == Z_BUF_ERROR ? "the stream is truncated or longer than recorded" : "zlib status \(status)")
-            throw CodecError(path: path, "cannot inflate (deflate data corrupt): \(detail)")
+            throw CodecError(path: path, .inflate(detail: detail))
         }
         guard produced == expectedSize else {
-            throw CodecError(path: path, "inflated to \(produced) bytes, the archive records \(expectedSize)")
+            throw CodecError(path: path, .inflatedSize(produced: produced, recorded: expectedSize))
         }
         return output
-    }
-
-    private static func hex32(_ v: UInt32) -> String {
-        let digits = String(v, radix: 16)
-        return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
     }
 }
 

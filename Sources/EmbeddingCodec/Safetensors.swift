@@ -41,10 +41,10 @@ final class SafetensorsReader: EmbeddingRowSource {
         let file = try NPYFile(reading: path)
         let size = try file.size()
         let prefix = try file.read(8, at: 0)
-        guard prefix.count == 8 else { throw CodecError(path: path, "truncated safetensors file: \(prefix.count) bytes, the header length alone takes 8") }
+        guard prefix.count == 8 else { throw CodecError(path: path, .safetensorsTruncated(size: prefix.count)) }
         let headerLength = prefix.withUnsafeBytes { $0.littleEndian(at: 0, as: UInt64.self) }
         guard headerLength <= UInt64(size - 8) else {
-            throw CodecError(path: path, "safetensors header length \(headerLength) points past the end of the file (\(size) bytes)")
+            throw CodecError(path: path, .safetensorsHeaderLength(headerLength, fileSize: size))
         }
         let headerBytes = try file.read(Int(headerLength), at: 8)
         let entries = try Self.parseHeader(headerBytes, path: path)
@@ -54,21 +54,21 @@ final class SafetensorsReader: EmbeddingRowSource {
         let chosen: Entry
         if let tensor {
             guard let found = entries.first(where: { $0.name == tensor }) else {
-                throw CodecError(path: path, "no tensor '\(tensor)' in this safetensors file; it holds: \(entries.map(\.name).joined(separator: ", "))")
+                throw CodecError(path: path, .noSuchMember(tensor, in: .safetensors, holding: entries.map(\.name)))
             }
             chosen = found
         } else {
             guard entries.count == 1 else {
-                if entries.isEmpty { throw CodecError(path: path, "the safetensors file holds no tensors") }
-                throw CodecError(path: path, "the safetensors file holds \(entries.count) tensors (\(entries.map(\.name).joined(separator: ", "))): choose one with --member NAME")
+                if entries.isEmpty { throw CodecError(path: path, .noMembers(in: .safetensors)) }
+                throw CodecError(path: path, .memberNeeded(in: .safetensors, holding: entries.map(\.name)))
             }
             chosen = entries[0]
         }
         guard let kind = Self.readable[chosen.dtype] else {
-            throw CodecError(path: path, "tensor '\(chosen.name)' has dtype \(chosen.dtype): embeddings must be F32, F16, BF16 or F64")
+            throw CodecError(path: path, .notFloat(dtype: chosen.dtype, tensor: chosen.name))
         }
         guard chosen.shape.count == 2 else {
-            throw CodecError(path: path, "tensor '\(chosen.name)': expected a 2-D tensor (rows, columns) of embeddings, found \(chosen.shape.count)-D shape \(chosen.shape)")
+            throw CodecError(path: path, .notTwoDimensional(dimensions: chosen.shape.count, shape: "\(chosen.shape)", tensor: chosen.name))
         }
         self.path = path
         self.kind = kind
@@ -93,20 +93,20 @@ final class SafetensorsReader: EmbeddingRowSource {
             object = try JSONSerialization.jsonObject(with: Data(bytes))
         } catch {
             let preview = String(decoding: bytes.prefix(40), as: UTF8.self)
-            throw CodecError(path: path, "safetensors header is not JSON (\(bytes.count) bytes starting \"\(preview)\")")
+            throw CodecError(path: path, .safetensorsHeader(.notJSON(length: bytes.count, preview: preview)))
         }
         guard let dict = object as? [String: Any] else {
-            throw CodecError(path: path, "safetensors header is JSON but not an object of tensors")
+            throw CodecError(path: path, .safetensorsHeader(.notAnObject))
         }
         var entries: [Entry] = []
         for (name, value) in dict where name != "__metadata__" {
             guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
                   let shape = (info["shape"] as? [Any])?.compactMap(Self.integer), shape.count == (info["shape"] as? [Any])?.count,
                   let offsets = (info["data_offsets"] as? [Any])?.compactMap(Self.integer), offsets.count == 2 else {
-                throw CodecError(path: path, "safetensors header: tensor '\(name)' needs dtype (string), shape (integers) and data_offsets [begin, end]")
+                throw CodecError(path: path, .safetensorsHeader(.fields(tensor: name)))
             }
             guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[1] >= 0 else {
-                throw CodecError(path: path, "safetensors header: tensor '\(name)' has a negative shape or offset")
+                throw CodecError(path: path, .safetensorsHeader(.negative(tensor: name)))
             }
             entries.append(Entry(name: name, dtype: dtype, shape: shape, begin: offsets[0], end: offsets[1]))
         }
@@ -124,23 +124,23 @@ final class SafetensorsReader: EmbeddingRowSource {
         var previous: Entry?
         for entry in sorted {
             guard entry.begin <= entry.end else {
-                throw CodecError(path: path, "safetensors header: tensor '\(entry.name)' has data_offsets [\(entry.begin), \(entry.end)] out of order (begin after end)")
+                throw CodecError(path: path, .safetensorsHeader(.outOfOrder(tensor: entry.name, begin: entry.begin, end: entry.end)))
             }
             guard entry.end <= bufferSize else {
-                throw CodecError(path: path, "safetensors header: tensor '\(entry.name)' data_offsets [\(entry.begin), \(entry.end)] point past the end of the data (\(bufferSize) bytes; truncated file?)")
+                throw CodecError(path: path, .safetensorsHeader(.pastEnd(tensor: entry.name, begin: entry.begin, end: entry.end, dataSize: bufferSize)))
             }
             if let previous, entry.begin < previous.end {
-                throw CodecError(path: path, "safetensors header: tensor '\(entry.name)' data_offsets [\(entry.begin), \(entry.end)] overlap tensor '\(previous.name)' [\(previous.begin), \(previous.end)]")
+                throw CodecError(path: path, .safetensorsHeader(.overlap(tensor: entry.name, begin: entry.begin, end: entry.end, other: previous.name, otherBegin: previous.begin, otherEnd: previous.end)))
             }
             if let itemSize = dtypeSizes[entry.dtype] {
                 var expected = itemSize
                 for dim in entry.shape {
                     let (p, overflow) = expected.multipliedReportingOverflow(by: dim)
-                    guard !overflow else { throw CodecError(path: path, "safetensors header: tensor '\(entry.name)' shape \(entry.shape) is too large") }
+                    guard !overflow else { throw CodecError(path: path, .safetensorsHeader(.tooLarge(tensor: entry.name, shape: entry.shape))) }
                     expected = p
                 }
                 guard expected == entry.end - entry.begin else {
-                    throw CodecError(path: path, "safetensors header: tensor '\(entry.name)' shape \(entry.shape) of \(entry.dtype) needs \(expected) bytes, its data_offsets span \(entry.end - entry.begin)")
+                    throw CodecError(path: path, .safetensorsHeader(.size(tensor: entry.name, shape: entry.shape, dtype: entry.dtype, expected: expected, span: entry.end - entry.begin)))
                 }
             }
             previous = entry

@@ -30,16 +30,16 @@ final class VecsReader: EmbeddingRowSource {
             columns = 0
             rows = 0
             remainingRows = 0
-            throw CodecError(path: path, "empty .\(name) file: no rows, so no dimension")
+            throw CodecError(path: path, .vecsEmpty(ext: name))
         }
         let head = try file.read(4, at: 0)
-        guard head.count == 4 else { throw CodecError(path: path, "truncated .\(name) file: \(size) bytes, a row's dimension alone takes 4") }
+        guard head.count == 4 else { throw CodecError(path: path, .vecsTruncated(ext: name, size: size)) }
         let d = Int(head.withUnsafeBytes { $0.littleEndian(at: 0, as: Int32.self) })
-        guard d > 0 else { throw CodecError(path: path, "row 0 declares dimension \(d): a .\(name) row starts with its dimension, at least 1 (not a .\(name) file?)") }
+        guard d > 0 else { throw CodecError(path: path, .vecsDimension(ext: name, dimension: Int(d))) }
         columns = d
         let rowSize = 4 + d * kind.size
         guard size % rowSize == 0 else {
-            throw CodecError(path: path, "truncated or not a .\(name) file: \(size) bytes is not a whole number of rows of dimension \(d) (\(rowSize) bytes each): \(size / rowSize) rows and \(size % rowSize) bytes left over")
+            throw CodecError(path: path, .vecsPartialRow(ext: name, size: size, dimension: Int(d), rowSize: rowSize))
         }
         rows = size / rowSize
         remainingRows = rows
@@ -57,7 +57,7 @@ final class VecsReader: EmbeddingRowSource {
             let k = min(chunkRows, n - done)
             let bytes = try file.read(k * rowSize, at: (first + done) * rowSize)
             guard bytes.count == k * rowSize else {
-                throw CodecError(path: path, "truncated while reading: expected \(k * rowSize) more bytes of data, found \(bytes.count) (file changed?)")
+                throw CodecError(path: path, .changedWhileReading(expected: k * rowSize, found: bytes.count))
             }
             var failure: CodecError?
             let block = [Float](unsafeUninitializedCapacity: k * columns) { out, initialized in
@@ -65,7 +65,7 @@ final class VecsReader: EmbeddingRowSource {
                     for r in 0..<k {
                         let d = Int(raw.littleEndian(at: r * rowSize, as: Int32.self))
                         guard d == columns else {
-                            failure = CodecError(path: path, "row \(first + done + r) declares dimension \(d), but row 0 declares \(columns): every row of a .\(format.rawValue) file must have the same dimension")
+                            failure = CodecError(path: path, .vecsRagged(ext: format.rawValue, row: first + done + r, dimension: Int(d), firstDimension: columns))
                             return
                         }
                         kind.decode(raw, from: r * rowSize + 4, count: columns, into: out, at: r * columns)
@@ -93,8 +93,8 @@ public final class FvecsWriter: EmbeddingRowSink {
 
     public init(path: String, rows: Int, columns: Int) throws(CodecError) {
         precondition(rows >= 0 && columns >= 0, "negative shape \(rows)x\(columns)")
-        guard columns > 0 || rows == 0 else { throw CodecError(path: path, "an .fvecs row needs at least one column") }
-        guard columns <= Int(Int32.max) else { throw CodecError(path: path, "\(columns) columns do not fit an .fvecs row's int32 dimension") }
+        guard columns > 0 || rows == 0 else { throw CodecError(path: path, .fvecsColumns(columns)) }
+        guard columns <= Int(Int32.max) else { throw CodecError(path: path, .fvecsColumns(columns)) }
         self.path = path
         self.rows = rows
         self.columns = columns
@@ -105,7 +105,7 @@ public final class FvecsWriter: EmbeddingRowSink {
     public func append(_ values: UnsafeBufferPointer<Float>) throws(CodecError) {
         precondition(!finished, "append after finish")
         guard elementsWritten + values.count <= rows * columns else {
-            throw CodecError(path: path, "too many values: \(rows) x \(columns) = \(rows * columns) floats declared, \(elementsWritten + values.count) appended")
+            throw CodecError(path: path, .writerOverflow(rows: rows, columns: columns, appended: elementsWritten + values.count))
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(values.count * 4 + (values.count / max(columns, 1) + 1) * 4)
@@ -122,7 +122,7 @@ public final class FvecsWriter: EmbeddingRowSink {
         finished = true
         guard elementsWritten == rows * columns else {
             try? file.close()
-            throw CodecError(path: path, "incomplete: \(rows) rows of \(columns) declared, \(elementsWritten) floats were written")
+            throw CodecError(path: path, .writerIncomplete(rows: rows, columns: columns, written: elementsWritten))
         }
         try file.close()
     }

@@ -25,7 +25,7 @@ public struct SpaceName: Hashable, Sendable, CustomStringConvertible, Comparable
     public init(parsing text: String) throws(NameError) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2 else {
-            throw NameError(message: "space name '\(text)': expected MODEL/DATASET (one '/'), found \(parts.count - 1) '/'")
+            throw NameError(.spaceNameSlashes(text, slashes: parts.count - 1))
         }
         try self.init(model: String(parts[0]), dataset: String(parts[1]))
     }
@@ -36,20 +36,21 @@ public struct SpaceName: Hashable, Sendable, CustomStringConvertible, Comparable
 
     /// Names are used in file names and shell commands: keep them to a safe alphabet.
     public static func validate(component: String, kind: String) throws(NameError) {
-        guard !component.isEmpty else { throw NameError(message: "\(kind) name is empty") }
-        guard component.count <= 128 else { throw NameError(message: "\(kind) name '\(component.prefix(20))…' is longer than 128 characters") }
+        guard !component.isEmpty else { throw NameError(.nameEmpty(kind: kind)) }
+        guard component.count <= 128 else { throw NameError(.nameTooLong(kind: kind, name: component)) }
         let allowed = component.unicodeScalars.allSatisfy {
             ($0.value < 128) && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "-_.+@".unicodeScalars.contains($0))
         }
         guard allowed else {
-            throw NameError(message: "\(kind) name '\(component)': only letters, digits and - _ . + @ are allowed")
+            throw NameError(.nameCharacters(kind: kind, name: component))
         }
     }
 }
 
 /// A name that does not follow the naming rules.
 public struct NameError: Error, CustomStringConvertible, Sendable {
-    public let message: String
-    public init(message: String) { self.message = message }
+    public let diagnostic: Diagnostic
+    public init(_ diagnostic: Diagnostic) { self.diagnostic = diagnostic }
+    public var message: String { diagnostic.message }
     public var description: String { message }
 }

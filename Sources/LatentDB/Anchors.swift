@@ -97,10 +97,10 @@ extension LatentStore {
                                                 sameDataset: sameDataset, sourceDataset: source.dataset, targetDataset: target.dataset)
             }
             guard pairs.count >= 2 else {
-                throw LatentError(.badInput, "anchor set '\(name)': 2 anchors needed, found \(pairs.count)")
+                throw LatentError(.anchorSetTooSmall(name, found: pairs.count))
             }
             if let existing = try tx.findAnchorSet(named: name) {
-                guard replace else { throw LatentError(.badInput, "anchor set '\(name)' already exists (\(existing.pairCount) pairs); pass --replace or pick another name") }
+                guard replace else { throw LatentError(.anchorSetExists(name, pairs: existing.pairCount)) }
                 try tx.removeAnchorSet(id: existing.id)
             }
             let hash = Self.anchorHash(sourceDataset: source.dataset, targetDataset: target.dataset, pairs: pairs)
@@ -133,7 +133,7 @@ extension LatentStore {
     }
 
     static func crossDatasetSamplerError(_ source: SpaceName, _ target: SpaceName) -> LatentError {
-        LatentError(.badInput, "\(source) and \(target) are different datasets: sampled anchors need shared keys; give the correspondences with --file (SOURCE_KEY<TAB>TARGET_KEY per line)")
+        LatentError(.crossDatasetSampling(source: source.description, target: target.description))
     }
 
     /// Train rows when the dataset has splits, else every row.
@@ -146,7 +146,7 @@ extension LatentStore {
         var byLabel: [String: [Int]] = [:]
         for row in candidateRows(items) { if let label = items[row].label { byLabel[label, default: []].append(row) } }
         guard !byLabel.isEmpty else {
-            throw LatentError(.badInput, "--stratified needs labels, but dataset '\(space.dataset)' has none (register with --labels)")
+            throw LatentError(.stratifiedNeedsLabels(dataset: space.dataset))
         }
         var generator = SeededGenerator(seed: seed)
         let labels = byLabel.keys.sorted()
@@ -169,19 +169,19 @@ extension LatentStore {
             let pair: (source: ItemKey, target: ItemKey)
             switch fields.count {
             case 1 where sameDataset: pair = (fields[0], fields[0])
-            case 1: throw LatentError(.badInput, "anchor file \(path), line \(number + 1): datasets '\(sourceDataset)' and '\(targetDataset)' differ, so each line needs SOURCE_KEY<TAB>TARGET_KEY")
+            case 1: throw LatentError(.anchorFileNeedsPair(path: path, line: number + 1, sourceDataset: sourceDataset, targetDataset: targetDataset))
             case 2: pair = (fields[0], fields[1])
-            default: throw LatentError(.badInput, "anchor file \(path), line \(number + 1): expected KEY or SOURCE_KEY<TAB>TARGET_KEY, found \(fields.count) tab-separated fields")
+            default: throw LatentError(.anchorFileFields(path: path, line: number + 1, fields: fields.count))
             }
             if !sourceSet.contains(pair.source) { missing.append("'\(pair.source)' (line \(number + 1), dataset '\(sourceDataset)')") }
             if !targetSet.contains(pair.target) && !(sameDataset && pair.target == pair.source) { missing.append("'\(pair.target)' (line \(number + 1), dataset '\(targetDataset)')") }
             if let first = seen.updateValue(number, forKey: pair.source + "\t" + pair.target) {
-                throw LatentError(.badInput, "anchor file \(path): the pair on line \(number + 1) repeats line \(first + 1)")
+                throw LatentError(.anchorFileRepeat(path: path, line: number + 1, firstLine: first + 1))
             }
             pairs.append(pair)
         }
         guard missing.isEmpty else {
-            throw LatentError(.badInput, "anchor file \(path): \(missing.count) keys not in the store, e.g. \(missing.prefix(3).joined(separator: ", "))")
+            throw LatentError(.anchorFileUnknownKeys(path: path, missing: missing))
         }
         return pairs
     }

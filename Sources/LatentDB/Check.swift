@@ -1,4 +1,5 @@
 import Foundation
+import LatentCore
 import Storage
 
 public struct CheckReport: Codable, Sendable {
@@ -17,7 +18,7 @@ extension LatentStore {
         do {
             report.problems += try store.integrityProblems()
         } catch {
-            report.problems.append("SQLite integrity check failed: \(LatentError.classify(error).message)")
+            report.problems.append(Diagnostic.integrityCheck(cause: LatentError.classify(error).message).message)
             return report
         }
         try read { tx in
@@ -28,7 +29,7 @@ extension LatentStore {
                     try tx.forEachBlock(spaceID: space.id) { location, bytes in
                         report.blocksChecked += 1
                         if location.firstRow != expectedRow {
-                            report.problems.append("space \(space.name), block \(location.index): starts at row \(location.firstRow), expected \(expectedRow)")
+                            report.problems.append(Diagnostic.blockRowGap(space: space.name.description, block: location.index, firstRow: location.firstRow, expected: expectedRow, hint: false).message)
                         }
                         expectedRow = location.firstRow + location.rowCount
                         do {
@@ -41,7 +42,7 @@ extension LatentStore {
                     report.problems.append("space \(space.name): \(LatentError.classify(error).message)")
                 }
                 if expectedRow != space.rowCount {
-                    report.problems.append("space \(space.name): blocks hold \(expectedRow) rows, expected \(space.rowCount)")
+                    report.problems.append(Diagnostic.blockRowTotal(space: space.name.description, rows: expectedRow, expected: space.rowCount, hint: false).message)
                 }
             }
             for record in try tx.translators() {

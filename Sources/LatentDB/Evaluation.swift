@@ -81,12 +81,12 @@ extension LatentStore {
     public func evaluate(_ request: EvalRequest, progress: ((Int, Int) -> Void)? = nil) throws -> EvalReport {
         let source = try load(request.from), target = try load(request.to)
         guard source.record.datasetID == target.record.datasetID else {
-            throw LatentError(.badInput, "eval compares \(request.from) and \(request.to) item by item, so both must be spaces of one dataset ('\(request.from.dataset)' ≠ '\(request.to.dataset)')")
+            throw LatentError(.evalDatasets(from: request.from.description, to: request.to.description, fromDataset: request.from.dataset, toDataset: request.to.dataset))
         }
         let items = target.items
         let (trainRows, testRows) = Self.split(items, testFraction: request.testFraction, seed: request.seed)
         guard !testRows.isEmpty else {
-            throw LatentError(.badInput, "dataset '\(request.to.dataset)' has an empty test split: nothing to evaluate (mark rows 'test' with --split, or drop the splits to get a seeded \(Int(request.testFraction * 100))% test split)")
+            throw LatentError(.emptyTestSplit(dataset: request.to.dataset, percent: Int(request.testFraction * 100)))
         }
         let anchorRows: [Int]
         switch request.anchors {
@@ -98,7 +98,7 @@ extension LatentStore {
             anchorRows = try Self.sample(sampler, candidates: trainRows, items: items, source: source.matrix, count: count, seed: seed,
                                          space: request.from)
         }
-        guard anchorRows.count >= 2 else { throw LatentError(.badInput, "eval needs at least 2 anchors, found \(anchorRows.count)") }
+        guard anchorRows.count >= 2 else { throw LatentError(.evalTooFewAnchors(found: anchorRows.count)) }
 
         let testTarget = target.matrix.gatherRows(testRows)
         let testSource = source.matrix.gatherRows(testRows)

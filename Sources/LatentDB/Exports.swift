@@ -13,7 +13,7 @@ extension LatentStore {
     public static func codec(named name: String?) throws -> BlockCodec {
         guard let name else { return .defaultCodec }
         guard let codec = BlockCodec(rawValue: name) else {
-            throw LatentError(.usage, "unknown codec '\(name)'; expected one of \(codecNames.joined(separator: ", "))")
+            throw LatentError(.unknownCodec(name, known: codecNames))
         }
         return codec
     }

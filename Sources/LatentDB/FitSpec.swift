@@ -98,7 +98,7 @@ extension LatentStore {
         case let .auto(criterion):
             let minimum = ModelSelection.minimumAnchors(folds: FitSpec.folds)
             guard source.rows >= minimum else {
-                throw LatentError(.badInput, "auto needs at least \(minimum) anchors for \(FitSpec.folds) folds (each fold ≥ 2 anchors), found \(source.rows)")
+                throw LatentError(.autoTooFewAnchors(needed: minimum, folds: FitSpec.folds, found: source.rows))
             }
             let result = try ModelSelection.select(source: source, target: target, folds: FitSpec.folds, seed: FitSpec.selectionSeed,
                                                    criterion: criterion, epsilon: scalingEpsilon)
@@ -107,7 +107,7 @@ extension LatentStore {
         }
         if spec.refine > 0 {
             guard let unpaired, unpaired.source.rows > 0, unpaired.target.rows > 0 else {
-                throw LatentError(.badInput, "--refine needs unpaired items (items that are not anchors) in both spaces: none found")
+                throw LatentError(.refineNeedsUnpaired)
             }
             let (translator, report) = try Refinement.refine(
                 anchorsSource: source, anchorsTarget: target, unpairedSource: unpaired.source, unpairedTarget: unpaired.target,

@@ -27,8 +27,9 @@ extension LatentStore {
     /// instead of N² pairwise translators. Members may come from the anchor set's two datasets.
     public func createHub(name: String, spaces names: [SpaceName], anchors: String, scaling: Scaling = .standard) throws -> HubSummary {
         try SpaceName.validate(component: name, kind: "hub")
-        guard names.count >= 2 else { throw LatentError(.usage, "a hub needs at least 2 spaces, found \(names.count)") }
-        guard Set(names).count == names.count else { throw LatentError(.usage, "hub '\(name)': a space is listed twice") }
+        guard names.count >= 2 else { throw LatentError(.hubTooFewSpaces(names.count)) }
+        guard Set(names).count == names.count else { throw LatentError(.hubRepeatsSpace(hub: name)) }
+        let hubName = name  // the loop below names its spaces `name`
         let (records, matrices, set) = try read { tx -> ([SpaceRecord], [Matrix<Float>], AnchorSetRecord) in
             let set = try tx.anchorSet(named: anchors)
             let pairs = try tx.anchorPairs(setID: set.id)
@@ -39,12 +40,12 @@ extension LatentStore {
                 if name.dataset == set.sourceDataset { keys = pairs.map(\.source) }
                 else if name.dataset == set.targetDataset { keys = pairs.map(\.target) }
                 else {
-                    throw LatentError(.badInput, "hub '\(name)': \(name) belongs to dataset '\(name.dataset)', which anchor set '\(anchors)' does not pair ('\(set.sourceDataset)' ↔ '\(set.targetDataset)'): give a correspondence")
+                    throw LatentError(.hubDatasetNotPaired(hub: hubName, space: name.description, dataset: name.dataset, anchors: anchors, source: set.sourceDataset, target: set.targetDataset))
                 }
                 let index = Dictionary(uniqueKeysWithValues: try tx.items(datasetID: space.datasetID).enumerated().map { ($1.key, $0) })
                 let missing = keys.filter { index[$0] == nil }
                 guard missing.isEmpty else {
-                    throw LatentError(.badInput, "anchor set '\(anchors)': \(missing.count) keys missing from \(name), e.g. \(missing.prefix(3).map { "'\($0)'" }.joined(separator: ", "))")
+                    throw LatentError(.anchorKeysMissing(anchors, space: name.description, missing: missing))
                 }
                 records.append(space)
                 matrices.append(try Self.gather(tx, space: space, rows: keys.map { index[$0]! }))
@@ -53,7 +54,7 @@ extension LatentStore {
         }
         let hub: Hub
         do { hub = try GeneralizedProcrustes.fit(spaces: matrices, scaling: scaling, epsilon: Self.scalingEpsilon) } catch {
-            throw LatentError(.badInput, "hub '\(name)': \(error)")
+            throw LatentError(.hubFit(hub: name, cause: "\(error)"))
         }
         let members = zip(records, hub.sides).map { record, side in
             HubRecord.Member(space: record.name.description, spaceVersion: record.version,
@@ -91,7 +92,7 @@ extension LatentStore {
 
     public func removeHub(named name: String) throws {
         guard try write({ try $0.removeHub(named: name) }) else {
-            throw LatentError(.badInput, "unknown hub '\(name)' in \(path)")
+            throw LatentError(.unknownHub(name, path: path))
         }
     }
 
@@ -102,14 +103,14 @@ extension LatentStore {
         }
         guard let hub else {
             let known = try hubSummaries().map(\.name)
-            throw LatentError(.badInput, "unknown hub '\(name)' (\(known.isEmpty ? "the store has no hubs" : "known: " + known.joined(separator: ", ")))")
+            throw LatentError(.unknownHub(name, known: known))
         }
         func member(_ space: SpaceName) throws -> Translator {
             guard let m = hub.members.first(where: { $0.space == space.description }) else {
-                throw LatentError(.badInput, "hub '\(name)' does not contain \(space) (members: \(hub.members.map(\.space).joined(separator: ", ")))")
+                throw LatentError(.hubMissingSpace(hub: name, space: space.description, members: hub.members.map(\.space)))
             }
             guard versions[m.space] == m.spaceVersion else {
-                throw LatentError(.badInput, "hub '\(name)' is stale for \(space): the space was replaced after the hub was fitted; run `latentdb hub create \(name) …` again")
+                throw LatentError(.hubStale(hub: name, space: space.description))
             }
             return try TranslatorParameters.decode(m.parameters)
         }

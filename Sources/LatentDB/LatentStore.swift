@@ -68,10 +68,10 @@ public final class LatentStore: Sendable {
 enum LineFile {
     static func read(_ path: String, what: String) throws -> [String] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw LatentError(.badInput, "\(what) file \(path): cannot be read (missing or not a file)")
+            throw LatentError(.textFileUnreadable(what: what, path: path))
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw LatentError(.badInput, "\(what) file \(path): not UTF-8 text")
+            throw LatentError(.textFileNotUTF8(what: what, path: path))
         }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
             $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)

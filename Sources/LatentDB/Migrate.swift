@@ -14,7 +14,7 @@ public struct QualityGate: Sendable, Codable {
         let normalized = text.replacingOccurrences(of: "≥", with: ">=").replacingOccurrences(of: " ", with: "")
         let parts = normalized.components(separatedBy: ">=")
         guard parts.count == 2, let metric = Metric(rawValue: parts[0]), let threshold = Double(parts[1]) else {
-            throw LatentError(.usage, "gate '\(text)': expected METRIC>=VALUE with METRIC one of \(Metric.allCases.map(\.rawValue).joined(separator: ", ")), e.g. mrr>=0.9")
+            throw LatentError(.gateSyntax(text, metrics: Metric.allCases.map(\.rawValue)))
         }
         self.metric = metric
         self.threshold = threshold
@@ -92,7 +92,7 @@ extension LatentStore {
         let order = generator.permuted(Array(0..<source.rows))
         let heldCount = max(2, source.rows / 5)
         guard source.rows - heldCount >= 2 else {
-            throw LatentError(.badInput, "anchor set '\(anchors)' has \(source.rows) pairs: a quality estimate needs at least 4 (2 to fit, 2 held out)")
+            throw LatentError(.qualityTooFewAnchors(anchors, pairs: source.rows))
         }
         let held = Array(order.prefix(heldCount)), fitted = Array(order.dropFirst(heldCount))
         // Refinement would need pools; the estimate is of the anchors' map (refinement only adds to it).
@@ -115,9 +115,10 @@ extension LatentStore {
         var passed = true
         if let gate = request.gate, gate.value(quality) < gate.threshold {
             passed = false
-            let message = "migration of \(sourceName) to \(request.target) failed its gate: held-out \(gate.metric.rawValue) \(String(format: "%.3f", gate.value(quality))) < \(gate.threshold) (\(quality.heldOut) held-out anchors)"
-            guard request.warnOnly else { throw LatentError(.badInput, message) }
-            warnings.append(message)
+            let failure = Diagnostic.gateFailed(source: sourceName.description, target: request.target.description, metric: gate.metric.rawValue,
+                                                value: String(format: "%.3f", gate.value(quality)), threshold: gate.threshold, heldOut: quality.heldOut)
+            guard request.warnOnly else { throw LatentError(failure) }
+            warnings.append(failure.message)
         }
         let (fit, translator) = try self.fit(FitRequest(from: request.from, to: request.to, anchors: request.anchors, spec: request.spec))
 

@@ -50,7 +50,7 @@ extension LatentStore {
     /// Queries from `from` (translated as `choice` says) answered against `to`'s stored items.
     public func knn(from: SpaceName, to: SpaceName, choice: TranslatorChoice, input: QueryInput, k: Int,
                     metric: Metric = .cosine, csls: Bool = false) throws -> KNNSummary {
-        guard k >= 1 else { throw LatentError(.badInput, "k must be at least 1, found \(k)") }
+        guard k >= 1 else { throw LatentError(.kTooSmall(k)) }
         let (translator, fingerprint, _) = try resolveTranslator(from: from, to: to, choice: choice)
         // Query vectors given as a file are read before; stored ones (keys) are read in the same
         // transaction as the search, so both come from one version of a space a writer replaces.
@@ -65,10 +65,10 @@ extension LatentStore {
             if let fileQueries {
                 (raw, keys) = fileQueries
             } else if case let .keys(list) = input {
-                guard !list.isEmpty else { throw LatentError(.badInput, "no query keys given") }
+                guard !list.isEmpty else { throw LatentError(.noQueryKeys) }
                 (raw, keys) = try Self.queryRows(tx, keys: list, from: from)
                 if let translator, raw.columns != translator.sourceDimension {
-                    throw LatentError(.badInput, "\(from) has \(raw.columns) dimensions; the translator expects \(translator.sourceDimension)")
+                    throw LatentError(.queryDimension(space: from.description, found: raw.columns, expected: translator.sourceDimension))
                 }
             } else {
                 preconditionFailure("unhandled query input")
@@ -78,10 +78,10 @@ extension LatentStore {
             let sourceSet: Matrix<Float>? = csls ? try Self.translatedSourceSet(tx, from: from, translator: translator, fallback: queries) : nil
             let target = try tx.space(to)
             guard k <= target.rowCount else {
-                throw LatentError(.badInput, "k = \(k) is larger than \(to), which has \(target.rowCount) items")
+                throw LatentError(.kTooLarge(k, space: to.description, items: target.rowCount))
             }
             guard queries.columns == target.dimension else {
-                throw LatentError(.badInput, "queries have \(queries.columns) dimensions after translation; \(to) has \(target.dimension)")
+                throw LatentError(.translatedDimension(found: queries.columns, space: to.description, expected: target.dimension))
             }
             var penalty: [Float]? = nil
             var rT: [Float] = []
@@ -153,18 +153,18 @@ extension LatentStore {
         let (raw, keys, target) = try read { tx -> (Matrix<Float>, [String]?, LoadedSpace) in
             var stored = fileQueries
             if stored == nil, case let .keys(list) = input {
-                guard !list.isEmpty else { throw LatentError(.badInput, "no query keys given") }
+                guard !list.isEmpty else { throw LatentError(.noQueryKeys) }
                 stored = try Self.queryRows(tx, keys: list, from: from)
             }
             return (stored!.matrix, stored!.keys, try Self.load(tx, to))
         }
         let queries = translator?.translate(raw) ?? raw
         guard queries.columns == target.matrix.columns else {
-            throw LatentError(.badInput, "queries have \(queries.columns) dimensions after translation; \(to) has \(target.matrix.columns)")
+            throw LatentError(.translatedDimension(found: queries.columns, space: to.description, expected: target.matrix.columns))
         }
         let trainRows = Self.decoderTrainingRows(target.items)
         guard !trainRows.isEmpty else {
-            throw LatentError(.badInput, "\(to) has no labelled items to train a decoder on: register dataset '\(to.dataset)' with --labels")
+            throw LatentError(.noLabels(space: to.description, dataset: to.dataset))
         }
         let names = Self.classNames(trainRows.map { target.items[$0].label! })
         let classID = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })

@@ -52,7 +52,7 @@ extension LatentStore {
         let file = request.embeddingsPath
         let reader = try EmbeddingFile.open(path: file, member: request.member)
         let rows = reader.rows, dim = reader.columns
-        guard dim > 0 else { throw LatentError(.badInput, "\(file): embeddings have 0 columns; expected at least 1") }
+        guard dim > 0 else { throw LatentError(.zeroColumns(file: file)) }
 
         let keys = try request.keysPath.map { try Self.readKeys($0, rows: rows, embeddings: file) } ?? (0 ..< rows).map(String.init)
         let labels = try request.labelsPath.map { try Self.readLabels($0, rows: rows, embeddings: file) }
@@ -86,7 +86,7 @@ extension LatentStore {
             var replaced = false
             if let old = try tx.findSpace(request.name) {
                 guard request.replace else {
-                    throw LatentError(.badInput, "space \(request.name) already exists (\(old.rowCount) × \(old.dimension)); pass --replace to swap it")
+                    throw LatentError(.spaceExists(request.name.description, rows: old.rowCount, dimension: old.dimension))
                 }
                 try tx.removeSpace(old, keepDataset: true)
                 replaced = true
@@ -108,7 +108,7 @@ extension LatentStore {
                 if let bad = block.firstNonFinite() {
                     let fileRow = order?[firstRow + bad.row] ?? (firstRow + bad.row)
                     let value = block[bad.row, bad.column]
-                    throw LatentError(.badInput, "\(file): row \(fileRow), column \(bad.column) is \(value); NaN and ±Inf are refused (they would vanish silently from search results)")
+                    throw LatentError(.nonFiniteEmbedding(file: file, row: fileRow, column: bad.column, value: value))
                 }
                 let blob = EmbeddingBlock.encode(block, codec: request.codec)
                 hasher.add(blockChecksum: try EmbeddingBlock.header(of: blob).checksum)
@@ -142,7 +142,7 @@ extension LatentStore {
     static func checkedLines(_ path: String, what: String, rows: Int, embeddings: String) throws -> [String] {
         let lines = try LineFile.read(path, what: what)
         guard lines.count == rows else {
-            throw LatentError(.badInput, "\(what) file \(path) has \(lines.count) lines; expected \(rows), one per row of \(embeddings)")
+            throw LatentError(.lineCount(what: what, path: path, found: lines.count, unit: "lines", expected: rows, embeddings: embeddings))
         }
         return lines
     }
@@ -151,9 +151,9 @@ extension LatentStore {
         let keys = try checkedLines(path, what: "keys", rows: rows, embeddings: embeddings)
         var seen = [String: Int](minimumCapacity: keys.count)
         for (line, key) in keys.enumerated() {
-            guard !key.isEmpty else { throw LatentError(.badInput, "keys file \(path), line \(line + 1): empty key") }
+            guard !key.isEmpty else { throw LatentError(.emptyKey(path: path, line: line + 1)) }
             if let first = seen.updateValue(line, forKey: key) {
-                throw LatentError(.badInput, "keys file \(path): duplicate key '\(key)' at lines \(first + 1) and \(line + 1)")
+                throw LatentError(.duplicateKey(key, path: path, firstLine: first + 1, line: line + 1))
             }
         }
         return keys
@@ -165,7 +165,7 @@ extension LatentStore {
         if path.hasSuffix(".npy") {
             let values = try NPY.readIntegers(path: path)
             guard values.count == rows else {
-                throw LatentError(.badInput, "labels file \(path) has \(values.count) labels; expected \(rows), one per row of \(embeddings)")
+                throw LatentError(.lineCount(what: "labels", path: path, found: values.count, unit: "labels", expected: rows, embeddings: embeddings))
             }
             return values.map { String($0) }
         }
@@ -179,11 +179,7 @@ extension LatentStore {
         let missing = datasetKeys.filter { position[$0] == nil }
         let extra = keys.filter { !datasetSet.contains($0) }
         guard missing.isEmpty && extra.isEmpty else {
-            let examples = { (list: [String]) in list.prefix(3).map { "'\($0)'" }.joined(separator: ", ") }
-            var parts: [String] = []
-            if !missing.isEmpty { parts.append("\(missing.count) missing (e.g. \(examples(missing)))") }
-            if !extra.isEmpty { parts.append("\(extra.count) extra (e.g. \(examples(extra)))") }
-            throw LatentError(.badInput, "keys of \(file) do not match dataset '\(dataset)' (\(datasetKeys.count) items): \(parts.joined(separator: ", "))")
+            throw LatentError(.keysMismatch(file: file, dataset: dataset, datasetCount: datasetKeys.count, missing: missing, extra: extra))
         }
         return datasetKeys.map { position[$0]! }
     }
@@ -192,7 +188,7 @@ extension LatentStore {
     static func merge(_ given: [String?], into stored: [String?], what: String, keys: [String], file: String) throws -> [String?]? {
         if stored.allSatisfy({ $0 == nil }) { return given }
         if let row = given.indices.first(where: { given[$0] != stored[$0] }) {
-            throw LatentError(.badInput, "\(what) file \(file) disagrees with the dataset at key '\(keys[row])': stored '\(stored[row] ?? "")', given '\(given[row] ?? "")' (a dataset's \(what)s are shared by all its spaces)")
+            throw LatentError(.annotationConflict(what: what, file: file, key: keys[row], stored: stored[row] ?? "", given: given[row] ?? ""))
         }
         return nil
     }

@@ -21,7 +21,7 @@ enum RidgeParameters {
         var parts: [Matrix<Float>] = []
         for _ in 0..<3 { parts.append(try EmbeddingBlock.decode(try reader.bytes(try reader.length()))) }
         guard parts[0].elements.count == parts[1].rows, parts[2].elements.count == parts[1].columns else {
-            throw LatentError(.store, "decoder parameters: inconsistent shapes")
+            throw LatentError(.decoderParameters)
         }
         return RidgeClassifier(mean: parts[0].elements, weights: parts[1], targetMean: parts[2].elements)
     }

@@ -50,7 +50,7 @@ extension LatentStore {
         do {
             let header = try EmbeddingBlock.header(of: bytes)
             guard header.rows == location.rowCount, header.columns == space.dimension else {
-                throw LatentError(.store, "space \(space.name), block \(location.index): holds \(header.rows) × \(header.columns), expected \(location.rowCount) × \(space.dimension) (run `latentdb check`)")
+                throw LatentError(.blockShape(space: space.name.description, block: location.index, rows: header.rows, columns: header.columns, expectedRows: location.rowCount, expectedColumns: space.dimension))
             }
             // Straight from SQLite's (memory-mapped) bytes into the matrix: no intermediate copy.
             var elements = [Float](repeating: 0, count: header.rows * header.columns)
@@ -58,7 +58,7 @@ extension LatentStore {
             return Matrix(rows: header.rows, columns: header.columns, elements: elements)
         } catch let error as CodecError {
             let last = location.firstRow + location.rowCount - 1
-            throw LatentError(.store, "space \(space.name), block \(location.index) (rows \(location.firstRow)–\(last)) is corrupt: \(error) (run `latentdb check`)")
+            throw LatentError(.corruptBlock(space: space.name.description, block: location.index, firstRow: location.firstRow, lastRow: last, cause: "\(error)"))
         }
     }
 
@@ -67,13 +67,13 @@ extension LatentStore {
         var expectedRow = 0
         try tx.forEachBlock(spaceID: space.id) { location, bytes in
             guard location.firstRow == expectedRow else {
-                throw LatentError(.store, "space \(space.name): block \(location.index) starts at row \(location.firstRow), expected \(expectedRow) (run `latentdb check`)")
+                throw LatentError(.blockRowGap(space: space.name.description, block: location.index, firstRow: location.firstRow, expected: expectedRow))
             }
             try body(location.firstRow, try decode(bytes, location: location, space: space))
             expectedRow += location.rowCount
         }
         guard expectedRow == space.rowCount else {
-            throw LatentError(.store, "space \(space.name): blocks hold \(expectedRow) rows, expected \(space.rowCount) (run `latentdb check`)")
+            throw LatentError(.blockRowTotal(space: space.name.description, rows: expectedRow, expected: space.rowCount))
         }
     }
 
@@ -119,7 +119,7 @@ extension LatentStore {
             } catch {
                 try? FileManager.default.removeItem(atPath: temporary)
                 if error is LatentError || error is CodecError { throw error }
-                throw LatentError(.store, "cannot write \(output): \(error.localizedDescription)")
+                throw LatentError(.cannotWrite(path: output, reason: error.localizedDescription))
             }
             return ExportResult(space: name.description, output: output, rows: space.rowCount, dim: space.dimension, version: space.version, format: format.rawValue)
         }

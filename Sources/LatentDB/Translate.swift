@@ -45,24 +45,24 @@ extension LatentStore {
         case .identity:
             return (nil, nil, nil)
         case let .fit(anchors, spec):
-            guard let from, let to else { throw LatentError(.usage, "fitting a translator needs --from and --to spaces") }
+            guard let from, let to else { throw LatentError(.needsFromAndTo(.fit)) }
             let (summary, translator) = try fit(FitRequest(from: from, to: to, anchors: anchors, spec: spec))
             return (TranslationPath(legs: [translator], fingerprints: [summary.fingerprint]), summary.fingerprint, summary.cached)
         case let .chain(via, anchors, spec):
-            guard let from, let to else { throw LatentError(.usage, "a chain needs --from and --to spaces") }
+            guard let from, let to else { throw LatentError(.needsFromAndTo(.chain)) }
             let path = try chain(from: from, via: via, to: to, anchors: anchors, spec: spec)
             return (path, path.description, nil)
         case let .hub(name):
-            guard let from, let to else { throw LatentError(.usage, "--via-hub needs --from and --to spaces") }
+            guard let from, let to else { throw LatentError(.needsFromAndTo(.hub)) }
             let path = try hubPath(name, from: from, to: to)
             return (path, path.description, nil)
         case let .stored(id):
             let (summary, translator) = try self.translator(id)
             if let from, summary.sourceModel != from.model {
-                throw LatentError(.badInput, "translator \(summary.fingerprint.prefix(12)) translates model '\(summary.sourceModel)' → '\(summary.targetModel)', not '\(from.model)' → …")
+                throw LatentError(.translatorModels(fingerprint: String(summary.fingerprint.prefix(12)), source: summary.sourceModel, target: summary.targetModel, from: from.model))
             }
             if let to, summary.targetModel != to.model {
-                throw LatentError(.badInput, "translator \(summary.fingerprint.prefix(12)) translates into model '\(summary.targetModel)', not '\(to.model)'")
+                throw LatentError(.translatorTargetModel(fingerprint: String(summary.fingerprint.prefix(12)), target: summary.targetModel, to: to.model))
             }
             return (TranslationPath(legs: [translator], fingerprints: [summary.fingerprint]), summary.fingerprint, true)
         }
@@ -94,7 +94,7 @@ extension LatentStore {
                 legs.append(translator)
                 fingerprints.append(summary.fingerprint)
             } else {
-                throw LatentError(.badInput, "chain \(stops.map(\.description).joined(separator: " → ")): no cached \(spec.label) translator for \(a) → \(b) (nor an ortho one for \(b) → \(a) to invert), and no --anchors to fit one")
+                throw LatentError(.noChainStep(stops: stops.map(\.description), method: spec.label, from: a.description, to: b.description))
             }
         }
         return TranslationPath(legs: legs, fingerprints: fingerprints)
@@ -106,15 +106,15 @@ extension LatentStore {
         case let .file(path, member):
             let matrix = try EmbeddingFile.readMatrix(path: path, member: member).matrix
             if let bad = matrix.firstNonFinite() {
-                throw LatentError(.badInput, "query file \(path): row \(bad.row), column \(bad.column) is \(matrix[bad.row, bad.column]); queries must be finite")
+                throw LatentError(.nonFiniteQuery(path: path, row: bad.row, column: bad.column, value: matrix[bad.row, bad.column]))
             }
             if let expectedDimension, matrix.columns != expectedDimension {
-                throw LatentError(.badInput, "query file \(path) has \(matrix.columns) columns; expected \(expectedDimension)\(from.map { " (the dimension of \($0))" } ?? "")")
+                throw LatentError(.queryFileDimension(path: path, found: matrix.columns, expected: expectedDimension, space: from?.description))
             }
             return (matrix, nil)
         case let .keys(keys):
-            guard let from else { throw LatentError(.usage, "--key/--keys need --from MODEL/DATASET") }
-            guard !keys.isEmpty else { throw LatentError(.badInput, "no query keys given") }
+            guard let from else { throw LatentError(.keysNeedFrom) }
+            guard !keys.isEmpty else { throw LatentError(.noQueryKeys) }
             return try read { tx in try Self.queryRows(tx, keys: keys, from: from) }
         }
     }
@@ -126,7 +126,7 @@ extension LatentStore {
         let rows = try tx.rows(ofKeys: keys, datasetID: space.datasetID)
         let unknown = keys.indices.filter { rows[$0] == nil }.map { keys[$0] }
         guard unknown.isEmpty else {
-            throw LatentError(.badInput, "\(unknown.count) unknown keys in \(from), e.g. \(unknown.prefix(3).map { "'\($0)'" }.joined(separator: ", "))")
+            throw LatentError(.unknownKeys(unknown, space: from.description))
         }
         return (try gather(tx, space: space, rows: rows.map { $0! }), keys)
     }
@@ -134,7 +134,7 @@ extension LatentStore {
     /// Translates queries from `from` into `to` and writes them to `output` (`.npy`).
     public func translate(from: SpaceName?, to: SpaceName?, choice: TranslatorChoice, input: QueryInput, output: String) throws -> TranslateSummary {
         let (translator, fingerprint, cached) = try resolveTranslator(from: from, to: to, choice: choice)
-        guard let translator else { throw LatentError(.usage, "translate needs --anchors with --method, or --translator") }
+        guard let translator else { throw LatentError(.translateNeedsMap) }
         let (matrix, _) = try queries(input, from: from, expectedDimension: translator.sourceDimension)
         let translated = translator.translate(matrix)
         try NPY.write(translated, to: output)

@@ -41,21 +41,21 @@ enum TranslatorParameters {
     static func decode(_ bytes: [UInt8]) throws -> Translator {
         var reader = ByteReader(bytes: bytes)
         guard bytes.count >= magic.count + 2 + 8, Array(bytes.prefix(4)) == magic else {
-            throw LatentError(.store, "translator parameters: not a LatentDB translator (bad magic or too short: \(bytes.count) bytes)")
+            throw LatentError(.translatorParameters(.magic(length: bytes.count)))
         }
         let stored = bytes.suffix(8).withUnsafeBytes { raw in (0..<8).reduce(UInt64(0)) { $0 | UInt64(raw[$1]) << (8 * $1) } }
         let computed = bytes.dropLast(8).withUnsafeBytes { xxh64($0) }
         guard stored == computed else {
-            throw LatentError(.store, "translator parameters: checksum mismatch (stored \(hex(stored)), computed \(hex(computed))): the bytes are corrupt")
+            throw LatentError(.translatorParameters(.checksum(stored: stored, computed: computed)))
         }
         reader.offset = 4
         let formatVersion = try reader.uint16()
         guard formatVersion <= version else {
-            throw LatentError(.store, "translator parameters: format version \(formatVersion) is newer than this build supports (\(version))")
+            throw LatentError(.translatorParameters(.newerVersion(Int(formatVersion), supported: Int(version))))
         }
         let estimatorName = try reader.string(), scalingName = try reader.string()
         guard let estimator = Estimator(rawValue: estimatorName), let scaling = Scaling(rawValue: scalingName) else {
-            throw LatentError(.store, "translator parameters: unknown estimator '\(estimatorName)' or scaling '\(scalingName)'")
+            throw LatentError(.translatorParameters(.unknownNames(estimator: estimatorName, scaling: scalingName)))
         }
         var norms: [Float?] = []
         for _ in 0..<2 {
@@ -64,12 +64,12 @@ enum TranslatorParameters {
             norms.append(present == 1 ? value : nil)
         }
         let count = Int(try reader.byte())
-        guard count == 5 || count == 6 else { throw LatentError(.store, "translator parameters: \(count) sections, expected 5 or 6") }
+        guard count == 5 || count == 6 else { throw LatentError(.translatorParameters(.sectionCount(Int(count)))) }
         var sections: [Matrix<Float>] = []
         for _ in 0..<count {
             let blob = try reader.bytes(try reader.length())
             do { sections.append(try EmbeddingBlock.decode(blob)) } catch {
-                throw LatentError(.store, "translator parameters: section \(sections.count): \(error)")
+                throw LatentError(.translatorParameters(.section(index: sections.count, cause: "\(error)")))
             }
         }
         let map = sections[4]
@@ -77,7 +77,7 @@ enum TranslatorParameters {
         guard sections[0].elements.count == d1, sections[1].elements.count == d1, sections[2].elements.count == d2,
               sections[3].elements.count == d2, count == 5 || sections[5].elements.count == d2,
               (scaling == .l2) == (norms[1] != nil) else {
-            throw LatentError(.store, "translator parameters: section shapes disagree with the \(d1) × \(d2) map")
+            throw LatentError(.translatorParameters(.shapes(source: d1, target: d2)))
         }
         return Translator(estimator: estimator, scaling: scaling, sourceShift: sections[0].elements, sourceScale: sections[1].elements,
                           targetShift: sections[2].elements, targetScale: sections[3].elements, sourceMeanNorm: norms[0],
@@ -96,7 +96,7 @@ struct ByteReader {
 
     mutating func bytes(_ count: Int) throws -> [UInt8] {
         guard count >= 0, count <= bytes.count - offset else {
-            throw LatentError(.store, "truncated: needed \(count) bytes at offset \(offset), \(bytes.count - offset) left")
+            throw LatentError(.parametersTruncated(count: UInt64(max(count, 0)), offset: offset, left: bytes.count - offset, isLength: false))
         }
         defer { offset += count }
         return Array(bytes[offset ..< offset + count])
@@ -117,7 +117,7 @@ struct ByteReader {
     mutating func length() throws -> Int {
         let raw = try uint64()
         guard raw <= UInt64(bytes.count - offset) else {
-            throw LatentError(.store, "truncated: a length of \(raw) bytes at offset \(offset - 8), \(bytes.count - offset) left")
+            throw LatentError(.parametersTruncated(count: raw, offset: offset - 8, left: bytes.count - offset, isLength: true))
         }
         return Int(raw)
     }

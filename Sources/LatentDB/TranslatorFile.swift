@@ -60,7 +60,7 @@ extension LatentStore {
         do {
             try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw LatentError(.store, "cannot write translator file \(path): \(error.localizedDescription)")
+            throw LatentError(.cannotWriteTranslatorFile(path: path, reason: error.localizedDescription))
         }
         return TranslatorFileSummary(fingerprint: record.fingerprint, sourceModel: record.sourceModel, targetModel: record.targetModel,
                                      sourceDim: record.sourceDimension, targetDim: record.targetDimension, file: path, alreadyPresent: nil)
@@ -69,7 +69,7 @@ extension LatentStore {
     /// Reads a translator file and stores the translator (origin `imported`).
     public func importTranslator(from path: String) throws -> TranslatorFileSummary {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw LatentError(.badInput, "translator file \(path): cannot be read (missing or not a file)")
+            throw LatentError(.textFileUnreadable(what: "translator", path: path))
         }
         let (metadata, parameters, _) = try Self.parseTranslatorFileInternal([UInt8](data), path: path)
         let record = TranslatorRecord(
@@ -96,37 +96,37 @@ extension LatentStore {
     }
 
     static func parseTranslatorFileInternal(_ bytes: [UInt8], path: String) throws -> (TranslatorFileMetadata, [UInt8], Translator) {
-        let fail = { (what: String) in LatentError(.badInput, "translator file \(path): \(what)") }
+        let fail = { (problem: Diagnostic.TranslatorFileProblem) in LatentError(.translatorFile(path: path, problem)) }
         let magic = Self.translatorFileMagic
-        guard bytes.count >= magic.count, Array(bytes.prefix(magic.count)) == magic else { throw fail("not a LatentDB translator file (bad magic)") }
+        guard bytes.count >= magic.count, Array(bytes.prefix(magic.count)) == magic else { throw fail(.magic) }
         let headerSize = magic.count + 2 + 4 + 8
-        guard bytes.count >= headerSize + 8 else { throw fail("truncated: \(bytes.count) bytes, the header alone needs \(headerSize + 8)") }
+        guard bytes.count >= headerSize + 8 else { throw fail(.headerTruncated(length: bytes.count, needs: headerSize + 8)) }
         var reader = ByteReader(bytes: bytes, offset: magic.count)
         let version = try reader.uint16()
         guard version <= Self.translatorFileVersion else {
-            throw fail("format version \(version) is newer than this build supports (\(Self.translatorFileVersion)): upgrade latentdb")
+            throw fail(.newerVersion(version, supported: Self.translatorFileVersion))
         }
         let jsonLength = Int(try reader.uint32()), rawParameterLength = try reader.uint64()
         guard rawParameterLength <= UInt64(bytes.count) else {
-            throw fail("truncated: the header announces \(rawParameterLength) bytes of parameters, the file has \(bytes.count) bytes")
+            throw fail(.parametersPastEnd(announced: rawParameterLength, length: bytes.count))
         }
         let parameterLength = Int(rawParameterLength)
         let expected = headerSize + jsonLength + parameterLength + 8
         guard bytes.count == expected else {
-            throw fail(bytes.count < expected ? "truncated: expected \(expected) bytes, found \(bytes.count)" : "expected \(expected) bytes, found \(bytes.count) (trailing data)")
+            throw fail(.size(expected: expected, found: bytes.count))
         }
         var trailer = ByteReader(bytes: bytes, offset: bytes.count - 8)
         let stored = try trailer.uint64()
         let computed = bytes.dropLast(8).withUnsafeBytes { xxh64($0) }
-        guard stored == computed else { throw fail("checksum mismatch (stored \(hex(stored)), computed \(hex(computed))): the file is corrupt") }
+        guard stored == computed else { throw fail(.checksum(stored: stored, computed: computed)) }
         let json = try reader.bytes(jsonLength)
         let parameters = try reader.bytes(parameterLength)
         let metadata: TranslatorFileMetadata
-        do { metadata = try JSONDecoder().decode(TranslatorFileMetadata.self, from: Data(json)) } catch { throw fail("metadata is not valid JSON: \(error)") }
+        do { metadata = try JSONDecoder().decode(TranslatorFileMetadata.self, from: Data(json)) } catch { throw fail(.metadata(cause: "\(error)")) }
         let translator: Translator
-        do { translator = try TranslatorParameters.decode(parameters) } catch { throw fail("\(LatentError.classify(error).message)") }
+        do { translator = try TranslatorParameters.decode(parameters) } catch { throw fail(.parameters(cause: LatentError.classify(error).message)) }
         guard translator.sourceDimension == metadata.sourceDim, translator.targetDimension == metadata.targetDim else {
-            throw fail("parameters are \(translator.sourceDimension) → \(translator.targetDimension), metadata says \(metadata.sourceDim) → \(metadata.targetDim)")
+            throw fail(.dimensions(parameters: (translator.sourceDimension, translator.targetDimension), metadata: (metadata.sourceDim, metadata.targetDim)))
         }
         return (metadata, parameters, translator)
     }

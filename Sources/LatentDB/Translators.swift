@@ -104,7 +104,7 @@ extension LatentStore {
     static func decodeTranslator(_ record: TranslatorRecord) throws -> Translator {
         let translator = try TranslatorParameters.decode(record.parameters)
         guard translator.sourceDimension == record.sourceDimension, translator.targetDimension == record.targetDimension else {
-            throw LatentError(.store, "translator \(record.fingerprint.prefix(12)): parameters are \(translator.sourceDimension) → \(translator.targetDimension), record says \(record.sourceDimension) → \(record.targetDimension)")
+            throw LatentError(.translatorRecordShape(fingerprint: String(record.fingerprint.prefix(12)), parameters: (translator.sourceDimension, translator.targetDimension), record: (record.sourceDimension, record.targetDimension)))
         }
         return translator
     }
@@ -132,14 +132,14 @@ extension LatentStore {
         let forward = set.sourceDataset == from.name.dataset && set.targetDataset == to.name.dataset
         let backward = set.sourceDataset == to.name.dataset && set.targetDataset == from.name.dataset
         guard forward || backward else {
-            throw LatentError(.badInput, "anchor set '\(set.name)' pairs datasets '\(set.sourceDataset)' → '\(set.targetDataset)', not '\(from.name.dataset)' → '\(to.name.dataset)'")
+            throw LatentError(.anchorSetDatasets(set.name, source: set.sourceDataset, target: set.targetDataset, from: from.name.dataset, to: to.name.dataset))
         }
         if !forward { pairs = pairs.map { ($0.target, $0.source) } }
         func rows(_ keys: [String], _ space: SpaceRecord) throws -> [Int] {
             let index = Dictionary(uniqueKeysWithValues: try tx.items(datasetID: space.datasetID).enumerated().map { ($1.key, $0) })
             let missing = keys.filter { index[$0] == nil }
             guard missing.isEmpty else {
-                throw LatentError(.badInput, "anchor set '\(set.name)': \(missing.count) keys missing from \(space.name), e.g. \(missing.prefix(3).map { "'\($0)'" }.joined(separator: ", "))")
+                throw LatentError(.anchorKeysMissing(set.name, space: space.name.description, missing: missing))
             }
             return keys.map { index[$0]! }
         }

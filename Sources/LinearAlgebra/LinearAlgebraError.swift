@@ -1,3 +1,5 @@
+public import LatentCore
+
 /// A LAPACK routine reported a numerical failure (`info > 0`).
 ///
 /// Argument errors (`info < 0`) are bugs in this module and stop the program instead.
@@ -21,14 +23,15 @@ public struct LinearAlgebraError: Error, CustomStringConvertible, Sendable, Equa
         self.info = info
     }
 
-    public var description: String {
+    /// The catalogue entry (`LatentCore/Diagnostics.swift`): code and message.
+    public var diagnostic: Diagnostic {
         switch kind {
-        case .noConvergence:
-            return "\(routine) did not converge (info = \(info): \(info) superdiagonals failed to reach zero)"
-        case .singular:
-            return "\(routine): matrix is singular (info = \(info): U(\(info),\(info)) is exactly zero)"
+        case .noConvergence: return .noConvergence(routine: routine, info: info)
+        case .singular: return .singular(routine: routine, info: info)
         }
     }
+
+    public var description: String { diagnostic.message }
 }
 
 /// Turns LAPACK's `info` into the module's contract: `< 0` is our bug, `> 0` a thrown error.

@@ -1,4 +1,4 @@
-import LatentCore
+public import LatentCore
 import LinearAlgebra
 
 /// Bad input to a search or a decoder, with the context needed to find it.
@@ -23,32 +23,22 @@ public struct NeighborSearchError: Error, CustomStringConvertible, Sendable, Equ
 
     init(_ kind: Kind) { self.kind = kind }
 
-    public var description: String {
+    /// The catalogue entry (`LatentCore/Diagnostics.swift`): code and message.
+    public var diagnostic: Diagnostic {
         switch kind {
-        case let .invalidK(k, rows?):
-            return "k = \(k) is out of range: expected 1 ... \(rows) (the number of database rows)"
-        case let .invalidK(k, nil):
-            return "k = \(k) must be at least 1"
-        case .emptyTraining:
-            return "the training set is empty"
-        case let .dimensionMismatch(what, expected, found):
-            return "\(what) has dimension \(found), expected \(expected)"
-        case let .rowCountMismatch(what, expected, found):
-            return "\(what) has \(found) rows, expected \(expected)"
-        case let .nonFinite(what, row, column?):
-            return "\(what) row \(row), column \(column) is NaN or infinite"
-        case let .nonFinite(what, row, nil):
-            return "\(what) row \(row) gives a non-finite score (values too large)"
-        case let .labelCount(labels, rows):
-            return "\(labels) labels given for \(rows) training rows"
-        case let .labelOutOfRange(row, label, classCount):
-            return "label \(label) of training row \(row) is outside 0..<\(classCount)"
-        case let .invalidClassCount(count):
-            return "class count \(count) must be at least 1"
-        case let .notPositiveDefinite(order, info):
-            return "ridge system (\(order) × \(order)) is not positive definite (dposv info \(info)): are all training rows identical?"
+        case let .invalidK(k, rows): return .kOutOfRange(k, rows: rows)
+        case .emptyTraining: return .emptyTraining
+        case let .dimensionMismatch(what, expected, found): return .dimensionMismatch(what: what, expected: expected, found: found)
+        case let .rowCountMismatch(what, expected, found): return .rowCountMismatch(what: what, expected: expected, found: found)
+        case let .nonFinite(what, row, column): return .nonFiniteValue(what: what, row: row, column: column)
+        case let .labelCount(labels, rows): return .labelCount(labels: labels, rows: rows)
+        case let .labelOutOfRange(row, label, classCount): return .labelOutOfRange(row: row, label: label, classCount: classCount)
+        case let .invalidClassCount(count): return .classCount(count)
+        case let .notPositiveDefinite(order, info): return .notPositiveDefinite(order: order, info: info)
         }
     }
+
+    public var description: String { diagnostic.message }
 }
 
 extension Matrix where Scalar == Float {

@@ -26,7 +26,7 @@ public final class Store: Sendable {
     public static func open(path: String, create: Bool) throws(StorageError) -> Store {
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && !create {
-            throw StorageError(.notFound, "no store at \(path): create one with `latentdb init` (or set --db / LATENTDB_PATH)")
+            throw StorageError(.notFound, .noStore(path: path))
         }
         if exists { try checkSQLiteHeader(path: path) }
         do {
@@ -76,7 +76,7 @@ public final class Store: Sendable {
     private static func maxPageCountForTesting() throws(StorageError) -> Int? {
         guard let text = ProcessInfo.processInfo.environment[maxPageCountVariable], !text.isEmpty else { return nil }
         guard let value = Int(text), value > 0 else {
-            throw StorageError(.invalid, "\(maxPageCountVariable) must be a positive number of pages, found '\(text)'")
+            throw StorageError(.invalid, .maxPageCount(variable: maxPageCountVariable, value: text))
         }
         return value
     }
@@ -84,13 +84,13 @@ public final class Store: Sendable {
     /// SQLite would happily "open" any file and fail later; say what the file is up front.
     private static func checkSQLiteHeader(path: String) throws(StorageError) {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw StorageError(.io, "cannot read store \(path)")
+            throw StorageError(.io, .storeUnreadable(path: path))
         }
         defer { try? handle.close() }
         let head = (try? handle.read(upToCount: 16)) ?? Data()
         if head.isEmpty { return }  // an empty file becomes a new store
         if head != Data("SQLite format 3\0".utf8) {
-            throw StorageError(.notAStore, "\(path) is not a LatentDB store (not an SQLite database)")
+            throw StorageError(.notAStore, .notAStore(path: path))
         }
     }
 
@@ -100,11 +100,11 @@ public final class Store: Sendable {
         let tableCount = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
         if appID != applicationID {
             guard appID == 0 && version == 0 && tableCount == 0 else {
-                throw StorageError(.notAStore, "\(path) is an SQLite database but not a LatentDB store (application_id \(appID), expected \(applicationID))")
+                throw StorageError(.notAStore, .foreignDatabase(path: path, applicationID: appID, expected: applicationID))
             }
         }
         if version > schemaVersion {
-            throw StorageError(.newerFormat, "store \(path) has format version \(version), newer than this build supports (\(schemaVersion)): upgrade latentdb")
+            throw StorageError(.newerFormat, .storeNewer(path: path, version: version, supported: schemaVersion))
         }
         if version == schemaVersion { return }
         try db.execute(sql: "PRAGMA journal_mode = WAL")

@@ -50,8 +50,7 @@ public struct StoreTransaction {
     public func space(_ name: SpaceName) throws -> SpaceRecord {
         if let found = try findSpace(name) { return found }
         let known = try spaces().map(\.name.description)
-        let hint = known.isEmpty ? "the store has no spaces" : "known: \(known.prefix(10).joined(separator: ", "))"
-        throw StorageError(.notFound, "unknown space '\(name)' in \(path) (\(hint))")
+        throw StorageError(.notFound, .unknownSpace(name.description, path: path, known: known))
     }
 
     // MARK: Datasets and items
@@ -64,7 +63,7 @@ public struct StoreTransaction {
     public func dataset(id: Int64) throws -> DatasetRecord {
         guard let record = try Row.fetchOne(db, sql: "SELECT id, name, item_count, keys_hash FROM dataset WHERE id = ?", arguments: [id])
             .map({ DatasetRecord(id: $0[0], name: $0[1], itemCount: $0[2], keysHash: $0[3]) }) else {
-            throw StorageError(.corrupt, "store \(path): dataset id \(id) is missing")
+            throw StorageError(.corrupt, .storeInconsistent(path: path, .datasetMissing(id: id)))
         }
         return record
     }
@@ -87,7 +86,7 @@ public struct StoreTransaction {
         let statement = try db.makeStatement(sql: "SELECT key, label, split FROM item WHERE dataset_id = ? AND row = ?")
         return try rows.map { row in
             guard let found = try Row.fetchOne(statement, arguments: [datasetID, row]) else {
-                throw StorageError(.corrupt, "store \(path): dataset id \(datasetID) has no item at row \(row) (run `latentdb check`)")
+                throw StorageError(.corrupt, .storeInconsistent(path: path, .itemMissing(datasetID: datasetID, row: row)))
             }
             return ItemRecord(key: found[0], label: found[1], split: found[2])
         }
@@ -208,8 +207,7 @@ public struct StoreTransaction {
     public func anchorSet(named name: String) throws -> AnchorSetRecord {
         if let found = try findAnchorSet(named: name) { return found }
         let known = try anchorSets().map(\.name)
-        let hint = known.isEmpty ? "the store has no anchor sets" : "known: \(known.prefix(10).joined(separator: ", "))"
-        throw StorageError(.notFound, "unknown anchor set '\(name)' in \(path) (\(hint))")
+        throw StorageError(.notFound, .unknownAnchorSet(name, path: path, known: known))
     }
 
     public func anchorPairs(setID: Int64) throws -> [(source: ItemKey, target: ItemKey)] {
@@ -268,9 +266,9 @@ public struct StoreTransaction {
                                        arguments: [escaped + "%"]).map(Self.translator(from:))
         if let exact = matches.first(where: { $0.fingerprint == id }) { return exact }
         switch matches.count {
-        case 0: throw StorageError(.notFound, "no translator with id '\(id)' in \(path) (see `latentdb translators ls`)")
+        case 0: throw StorageError(.notFound, .unknownTranslator(id, path: path))
         case 1: return matches[0]
-        default: throw StorageError(.invalid, "translator id '\(id)' is ambiguous: it starts \(matches.count) fingerprints; give more characters")
+        default: throw StorageError(.invalid, .ambiguousTranslator(id, matches: matches.count))
         }
     }
 

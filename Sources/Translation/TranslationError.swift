@@ -1,3 +1,4 @@
+public import LatentCore
 public import LinearAlgebra
 
 /// Bad input to fitting or applying a translator, or a numerical failure while fitting.
@@ -24,22 +25,18 @@ public struct TranslationError: Error, CustomStringConvertible, Sendable, Equata
     public let kind: Kind
     public init(_ kind: Kind) { self.kind = kind }
 
-    public var description: String {
+    /// The catalogue entry (`LatentCore/Diagnostics.swift`): code and message.
+    public var diagnostic: Diagnostic {
         switch kind {
-        case .tooFewAnchors(let n):
-            return "2 anchors needed, found \(n)"
-        case .anchorCountMismatch(let s, let t):
-            return "anchor counts differ: \(s) source rows, \(t) target rows"
-        case .nonFinite(let side, let row, let column):
-            return "\(side.rawValue) anchors contain NaN or infinity at row \(row), column \(column)"
-        case .numerical(let error):
-            return "fitting failed: \(error)"
-        case .notInvertible(let estimator):
-            return "a '\(estimator.rawValue)' translator has no inverse (only 'ortho' does)"
-        case .invalidRidgeLambda(let lambda):
-            return "ridge lambda must be finite and > 0, found \(lambda)"
-        case .dimensionMismatch(let expected, let found):
-            return "expected \(expected) columns, found \(found)"
+        case .tooFewAnchors(let n): return .tooFewAnchors(found: n)
+        case .anchorCountMismatch(let s, let t): return .anchorCountMismatch(source: s, target: t)
+        case .nonFinite(let side, let row, let column): return .nonFiniteAnchors(side: side.rawValue, row: row, column: column)
+        case .numerical(let error): return .fitFailed(cause: error.description)
+        case .notInvertible(let estimator): return .notInvertible(estimator: estimator.rawValue)
+        case .invalidRidgeLambda(let lambda): return .ridgeLambda(lambda)
+        case .dimensionMismatch(let expected, let found): return .translatorInputColumns(expected: expected, found: found)
         }
     }
+
+    public var description: String { diagnostic.message }
 }

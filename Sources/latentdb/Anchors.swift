@@ -36,10 +36,10 @@ struct Anchors: ParsableCommand {
 
         func validate() throws {
             if file != nil && (count != nil || stratified || sampler != .uniform) {
-                throw ValidationError("--file gives the anchors itself: drop --count/--stratified")
+                throw ValidationError(.conflictingOptions(.fileWithSampling))
             }
-            if file == nil && count == nil { throw ValidationError("give --count N (with --stratified or not) or --file F") }
-            if let count, count < 2 { throw ValidationError("--count \(count): 2 anchors needed at least") }
+            if file == nil && count == nil { throw ValidationError(.missingOption(.anchorSource)) }
+            if let count, count < 2 { throw ValidationError(.anchorCountOption(count)) }
         }
 
         func run() throws {

@@ -36,7 +36,7 @@ struct Eval: ParsableCommand {
     func parsedSweep() throws -> [Int]? {
         guard let sweepAnchors else { return nil }
         return try sweepAnchors.split(separator: ",").map {
-            guard let n = Int($0), n >= 2 else { throw ValidationError("--sweep-anchors: '\($0)' is not a count of at least 2") }
+            guard let n = Int($0), n >= 2 else { throw ValidationError(.sweepAnchorsOption(String($0))) }
             return n
         }
     }
@@ -44,7 +44,7 @@ struct Eval: ParsableCommand {
     func parsedMethods() throws -> [FitSpec.Method] {
         try methods.split(separator: ",").map {
             guard let m = FitSpec.Method(name: String($0)) else {
-                throw ValidationError("unknown method '\($0)'; expected \(FitSpec.Method.allValueStrings.joined(separator: ", "))")
+                throw ValidationError(.unknownMethod(String($0), known: FitSpec.Method.allValueStrings))
             }
             if case .auto = m { return .auto(selectBy) }
             return m
@@ -53,7 +53,7 @@ struct Eval: ParsableCommand {
 
     func parsedDecoders() throws -> [DecoderKind] {
         try decoder.split(separator: ",").map {
-            guard let d = DecoderKind(rawValue: String($0)) else { throw ValidationError("unknown decoder '\($0)'; expected knn, linear") }
+            guard let d = DecoderKind(rawValue: String($0)) else { throw ValidationError(.unknownDecoder(String($0), known: DecoderKind.allCases.map(\.rawValue))) }
             return d
         }
     }
@@ -61,11 +61,11 @@ struct Eval: ParsableCommand {
     func validate() throws {
         _ = try parsedMethods()
         _ = try parsedDecoders()
-        if refine < 0 { throw ValidationError("--refine \(refine): expected 0 or more rounds") }
-        if count < 2 { throw ValidationError("--count \(count): 2 anchors needed at least") }
-        if try parsedSweep() == nil && plot != nil { throw ValidationError("--plot needs --sweep-anchors") }
-        if anchors != nil && sweepAnchors != nil { throw ValidationError("--sweep-anchors draws its own anchors: drop --anchors") }
-        if !(testFraction > 0 && testFraction < 1) { throw ValidationError("--test-fraction \(testFraction): expected a value in (0, 1)") }
+        if refine < 0 { throw ValidationError(.negativeRefine(refine)) }
+        if count < 2 { throw ValidationError(.anchorCountOption(count)) }
+        if try parsedSweep() == nil && plot != nil { throw ValidationError(.missingOption(.plotNeedsSweep)) }
+        if anchors != nil && sweepAnchors != nil { throw ValidationError(.conflictingOptions(.sweepWithAnchors)) }
+        if !(testFraction > 0 && testFraction < 1) { throw ValidationError(.testFractionOption(testFraction)) }
     }
 
     func run() throws {
@@ -81,7 +81,7 @@ struct Eval: ParsableCommand {
             progress.finish()
             if let plot {
                 do { try SweepPlot.svg(sweep).write(toFile: plot, atomically: true, encoding: .utf8) } catch {
-                    throw LatentError(.store, "cannot write \(plot): \(error.localizedDescription)")
+                    throw LatentError(.cannotWrite(path: plot, reason: error.localizedDescription))
                 }
             }
             try global.emit(json: sweep) {

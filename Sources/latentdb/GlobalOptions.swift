@@ -94,7 +94,7 @@ func formatBytes(_ bytes: Int) -> String {
 
 /// `MODEL/DATASET` as a command-line value.
 func parseSpaceName(_ text: String) throws -> SpaceName {
-    do { return try SpaceName(parsing: text) } catch { throw ValidationError(error.message) }
+    do { return try SpaceName(parsing: text) } catch { throw ValidationError(error.diagnostic) }
 }
 
 /// `<f4` → `float32`: NumPy's dtype strings, as a person reads them.

@@ -26,7 +26,7 @@ struct KNN: ParsableCommand {
     @Flag(help: "Re-score by CSLS (hubness correction, k = 10) for cross-space queries.") var csls = false
 
     func validate() throws {
-        if k <= 0 { throw ValidationError("-k \(k): must be at least 1") }
+        if k <= 0 { throw ValidationError(.kOption(k)) }
     }
 
     func run() throws {

@@ -33,8 +33,8 @@ struct FitOptions: ParsableArguments {
     var selectBy: SelectionCriterion = .mrr
 
     func validate() throws {
-        if refine < 0 { throw ValidationError("--refine \(refine): expected 0 or more rounds") }
-        if !(ridgeLambda > 0 && ridgeLambda.isFinite) { throw ValidationError("--ridge-lambda \(ridgeLambda): expected a positive number") }
+        if refine < 0 { throw ValidationError(.negativeRefine(refine)) }
+        if !(ridgeLambda > 0 && ridgeLambda.isFinite) { throw ValidationError(.ridgeLambdaOption(ridgeLambda)) }
     }
 
     var spec: FitSpec {
@@ -63,20 +63,20 @@ struct TranslatorOptions: ParsableArguments {
 
     func choice(from: SpaceName?, to: SpaceName?) throws -> TranslatorChoice {
         if let viaHub {
-            guard translator == nil, anchors == nil, via.isEmpty else { throw ValidationError("--via-hub uses the hub's maps: drop --translator, --anchors and --via") }
+            guard translator == nil, anchors == nil, via.isEmpty else { throw ValidationError(.conflictingOptions(.viaHubWithMaps)) }
             return .hub(viaHub)
         }
         if !via.isEmpty {
-            guard translator == nil else { throw ValidationError("--via builds a chain from cached translators: drop --translator") }
+            guard translator == nil else { throw ValidationError(.conflictingOptions(.viaWithTranslator)) }
             return .chain(via: via, anchors: anchors, spec: fitOptions.spec)
         }
         if let translator {
-            guard anchors == nil else { throw ValidationError("give --anchors/--method or --translator, not both") }
+            guard anchors == nil else { throw ValidationError(.conflictingOptions(.anchorsWithTranslator)) }
             return .stored(id: translator)
         }
         if let anchors { return .fit(anchors: anchors, spec: fitOptions.spec) }
         if let from, let to, from.model == to.model { return .identity }
-        throw ValidationError("translating from \(from?.description ?? "?") to \(to?.description ?? "?") needs --anchors NAME (with --method) or --translator ID")
+        throw ValidationError(.missingOption(.translatorChoice(from: from?.description ?? "?", to: to?.description ?? "?")))
     }
 }
 
@@ -97,8 +97,8 @@ struct QueryOptions: ParsableArguments {
 
     func validate() throws {
         let given = [!key.isEmpty, keys != nil, input != nil].filter { $0 }.count
-        guard given == 1 else { throw ValidationError("give exactly one of --key, --keys, --input") }
-        if let member, input == nil { throw ValidationError("--member \(member) picks an array of an --input file: give --input") }
+        guard given == 1 else { throw ValidationError(.missingOption(.queryInput)) }
+        if let member, input == nil { throw ValidationError(.missingOption(.inputForMember(member))) }
     }
 
     func query() throws -> QueryInput {

@@ -104,11 +104,11 @@ func truncatedOrExtendedBlobThrows(codec: BlockCodec) {
 @Test func newerVersionIsRefusedWithMessage() {
     var blob = EmbeddingBlock.encode(randomMatrix(rows: 2, columns: 3, seed: 1))
     blob[4] = 2  // version, little-endian UInt16 at offset 4
-    #expect(throws: CodecError("block format version 2 is newer than this build supports (1)")) {
+    #expect(throws: CodecError(.blockHeader(.newerVersion(2, supported: 1)))) {
         _ = try EmbeddingBlock.decode(blob)
     }
     blob[4] = 0; blob[5] = 1  // 256
-    #expect(throws: CodecError("block format version 256 is newer than this build supports (1)")) {
+    #expect(throws: CodecError(.blockHeader(.newerVersion(256, supported: 1)))) {
         _ = try EmbeddingBlock.header(of: blob)
     }
 }
@@ -117,7 +117,7 @@ func truncatedOrExtendedBlobThrows(codec: BlockCodec) {
     let blob = EmbeddingBlock.encode(randomMatrix(rows: 2, columns: 3, seed: 1))
     var bad = blob
     bad[6] = 9
-    #expect(throws: CodecError("unknown codec id 9")) { _ = try EmbeddingBlock.header(of: bad) }
+    #expect(throws: CodecError(.blockHeader(.unknownCodec(9)))) { _ = try EmbeddingBlock.header(of: bad) }
     bad = blob
     bad[7] = 2
     #expect { _ = try EmbeddingBlock.header(of: bad) } throws: { "\($0)".contains("float16 is reserved") }
