@@ -174,9 +174,25 @@ public struct NeighborAccumulator: Sendable {
         var n = count
         defer { count = n }
         var threshold = n == k ? hs[base] : -Float.infinity
-        for j in 0..<row.count {
-            let v = row[j]
-            if v >= threshold {
+        let total = row.count
+        var j = 0
+        while j < total {
+            // Once the heap is full nearly every score is below the threshold. Count 16 at a
+            // time, branch-free so that it vectorises, and skip the group when all 16 are
+            // finite and below it; otherwise the scalar loop reports or keeps them one by one.
+            if j + 16 <= total {
+                var below: Int32 = 0
+                for t in j..<(j + 16) {
+                    let v = row[t]
+                    below &+= (v < threshold ? 1 : 0) & (v > -Float.infinity ? 1 : 0)
+                }
+                if below == 16 { j += 16; continue }
+            }
+            let end = min(j + 16, total)
+            while j < end {
+                defer { j += 1 }
+                let v = row[j]
+                if v >= threshold {
                 guard v.isFinite else { return firstRow + j }
                 let r = firstRow + j
                 if n < k {
@@ -189,6 +205,7 @@ public struct NeighborAccumulator: Sendable {
                 }
             } else if !v.isFinite {
                 return firstRow + j
+            }
             }
         }
         return nil

@@ -145,3 +145,27 @@ func searchErrors() throws {
         }
     }
 }
+
+@Test("groups of 16 scores skipped below the threshold keep ties and report NaN/Inf", arguments: Metric.allCases)
+func skippedGroupsKeepTiesAndReportNonFinite(metric: Metric) throws {
+    var rng = SeededGenerator(seed: 9)
+    let distinct = rng.integerMatrix(23, 8)
+    // 10 copies: once the heap is full, most groups of 16 are skipped whole and equal scores
+    // keep arriving in them; the result must still be the naive ranking.
+    var database = distinct
+    for _ in 0..<9 { database.appendRows(distinct) }
+    let queries = rng.integerMatrix(5, 8)
+    for blockRows in [7, 64, 230] {
+        let found = try NeighborAccumulator.search(queries: queries, database: database, k: 4, metric: metric, blockRows: blockRows)
+        for q in 0..<5 where metric != .cosine {
+            let expected = naiveTopK(naiveScores(queries.row(q), database, metric), k: 4).map(\.row)
+            #expect(found[q].map(\.row) == expected, "\(metric) blockRows \(blockRows) query \(q)")
+        }
+    }
+    for bad in [Float.nan, .infinity, -.infinity] {
+        var badDatabase = database
+        badDatabase[181, 5] = bad
+        let found = error { _ = try NeighborAccumulator.search(queries: queries, database: badDatabase, k: 4, metric: metric) }
+        #expect(found?.kind == .nonFinite(what: "database", row: 181, column: 5), "\(metric) \(bad)")
+    }
+}
