@@ -245,15 +245,16 @@ extension Translator {
     /// The Procrustes fit straight from the Float32 anchors: statistics accumulated in Float64,
     /// the scaled anchors rounded once to Float32 for `sgemm` (`XᵀY` is n × d1 × d2, the bulk of
     /// the work; NumPy's float32 path does the same), and the polar factor in Float64. Numbers
-    /// are those of widening first and scaling in Float64, without the two Float64 copies.
+    /// are those of widening first and scaling in Float64 (to an ulp), without the Float64 copies.
     private static func fitProcrustes(
         _ source: Matrix<Float>, _ target: Matrix<Float>, _ estimator: Estimator, _ scaling: Scaling, _ epsilon: Double
     ) throws(TranslationError) -> (Float64Translator, Spectrum) {
         precondition(source.columns > 0 && target.columns > 0, "fit: a space with 0 dimensions")
         let sx = Standardizer(fitting: source, scaling: scaling, epsilon: epsilon)
         let sy = Standardizer(fitting: target, scaling: scaling, epsilon: epsilon)
-        let (x, nx, energy) = Standardizer.scaledToFloat(source, sx, normalize: scaling == .l2)
-        let (y, ny, _) = Standardizer.scaledToFloat(target, sy, normalize: scaling == .l2)
+        let (x, nx, energy) = Standardizer.scaledToFloat(source, sx, normalize: scaling == .l2,
+                                                         energy: estimator == .scaledOrtho)
+        let (y, ny, _) = Standardizer.scaledToFloat(target, sy, normalize: scaling == .l2, energy: false)
         let (estimate, _, spectrum): (Matrix<Double>, [Double]?, Spectrum)
         do {
             (estimate, _, spectrum) = try procrustes(widened(gemm(x, y, transposeA: true)), estimator,
@@ -293,6 +294,18 @@ private func widened(_ m: Matrix<Float>) -> Matrix<Double> {
 private func firstNonFinite<T: BinaryFloatingPoint>(_ m: Matrix<T>) -> (row: Int, column: Int)? {
     m.elements.withUnsafeBufferPointer { p in
         guard let k = p.firstIndex(where: { !$0.isFinite }) else { return nil }
+        return (k / m.columns, k % m.columns)
+    }
+}
+
+private func firstNonFinite(_ m: Matrix<Float>) -> (row: Int, column: Int)? {
+    m.elements.withUnsafeBufferPointer { p in
+        // NaN and ±Inf are the floats whose exponent bits are all ones. An integer OR over the
+        // whole matrix vectorises (a float compare loop with an early exit does not); only a
+        // matrix that has one is searched element by element.
+        var found: UInt32 = 0
+        for v in p { found |= ((v.bitPattern & 0x7F80_0000) &+ 0x0080_0000) >> 31 }
+        guard found != 0, let k = p.firstIndex(where: { !$0.isFinite }) else { return nil }
         return (k / m.columns, k % m.columns)
     }
 }

@@ -19,7 +19,9 @@ public struct Standardizer: Sendable {
         var mean = [Double](repeating: 0, count: d)
         x.elements.withUnsafeBufferPointer { p in
             mean.withUnsafeMutableBufferPointer { m in
-                for i in 0..<n { for j in 0..<d { m[j] += Double(p[i * d + j]) } }
+                // Row pointers, not `p[i * d + j]`: the overflow checks on the index keep the
+                // loops below from vectorising.
+                for i in 0..<n { let row = p.baseAddress! + i &* d; for j in 0..<d { m[j] += Double(row[j]) } }
             }
         }
         for j in 0..<d { mean[j] /= Double(n) }
@@ -28,7 +30,12 @@ public struct Standardizer: Sendable {
         var squares = [Double](repeating: 0, count: d)
         x.elements.withUnsafeBufferPointer { p in
             squares.withUnsafeMutableBufferPointer { q in
-                for i in 0..<n { for j in 0..<d { let v = Double(p[i * d + j]) - mean[j]; q[j] += v * v } }
+                mean.withUnsafeBufferPointer { mean in
+                    for i in 0..<n {
+                        let row = p.baseAddress! + i &* d
+                        for j in 0..<d { let v = Double(row[j]) - mean[j]; q[j] += v * v }
+                    }
+                }
             }
         }
         // Unbiased (torch.std default); a dead dimension would otherwise blow up to ±huge.
@@ -49,21 +56,25 @@ public struct Standardizer: Sendable {
     /// `(x − shift) / scale` computed in Float64, then, with `normalize`, each row divided by
     /// its norm as ``normalizeRows(_:)`` does, then rounded once to Float32: the numbers of
     /// widening, ``apply(_:shift:scale:)`` and narrowing, in one pass and one buffer.
-    /// Also returns the mean norm before normalising (nil without `normalize`) and the sum of
-    /// squares of the result (in Float64, before rounding).
-    static func scaledToFloat(_ x: Matrix<Float>, _ statistics: Standardizer, normalize: Bool)
+    /// Also returns the mean norm before normalising (nil without `normalize`) and, with
+    /// `energy`, the sum of squares of the result (in Float64, before rounding; else 0).
+    /// Multiplies by `1 / scale` (within an ulp of dividing in Float64, far below the Float32
+    /// rounding that follows) so that the pass vectorises.
+    static func scaledToFloat(_ x: Matrix<Float>, _ statistics: Standardizer, normalize: Bool, energy wantsEnergy: Bool)
         -> (Matrix<Float>, meanNorm: Double?, energy: Double)
     {
         let n = x.rows, d = x.columns
+        let inverseScale = statistics.scale.map { 1 / $0 }
         var row = [Double](repeating: 0, count: d)
         var totalNorm = 0.0, energy = 0.0
         let out = [Float](unsafeUninitializedCapacity: n * d) { buffer, count in
             x.elements.withUnsafeBufferPointer { p in
                 statistics.shift.withUnsafeBufferPointer { shift in
-                    statistics.scale.withUnsafeBufferPointer { scale in
+                    inverseScale.withUnsafeBufferPointer { inverse in
                         row.withUnsafeMutableBufferPointer { r in
                             for i in 0..<n {
-                                for j in 0..<d { r[j] = (Double(p[i * d + j]) - shift[j]) / scale[j] }
+                                let source = p.baseAddress! + i &* d, destination = buffer.baseAddress! + i &* d
+                                for j in 0..<d { r[j] = (Double(source[j]) - shift[j]) * inverse[j] }
                                 if normalize {
                                     var sum = 0.0
                                     for j in 0..<d { sum += r[j] * r[j] }
@@ -72,7 +83,8 @@ public struct Standardizer: Sendable {
                                     let divisor = max(norm, 1e-12)
                                     for j in 0..<d { r[j] /= divisor }
                                 }
-                                for j in 0..<d { energy += r[j] * r[j]; buffer[i * d + j] = Float(r[j]) }
+                                if wantsEnergy { for j in 0..<d { energy += r[j] * r[j] } }
+                                for j in 0..<d { destination[j] = Float(r[j]) }
                             }
                         }
                     }

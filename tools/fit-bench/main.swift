@@ -61,13 +61,18 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 
 func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
 
+/// `--dims 384,768`, `--estimators ortho,linear`, `--threads 1`, `--reps N`: a subset, for profiling.
+func option(_ name: String) -> [String]? {
+    guard let i = CommandLine.arguments.firstIndex(of: name), i + 1 < CommandLine.arguments.count else { return nil }
+    return CommandLine.arguments[i + 1].split(separator: ",").map(String.init)
+}
 let quick = CommandLine.arguments.contains("--quick")
-let reps = quick ? 1 : 3
+let reps = option("--reps").flatMap { Int($0[0]) } ?? (quick ? 1 : 3)
 let n = 5_000
-let dims = quick ? [384] : [384, 768, 1_024]
+let dims = option("--dims")?.compactMap { Int($0) } ?? (quick ? [384] : [384, 768, 1_024])
 let applyRows = quick ? 10_000 : 100_000
-let threadCounts = [1, 2]
-let estimators: [Estimator] = [.ortho, .linear, .lortho, .affine, .scaledOrtho]
+let threadCounts = option("--threads")?.compactMap { Int($0) } ?? [1, 2]
+let estimators = option("--estimators")?.compactMap { Estimator(rawValue: $0) } ?? [.ortho, .linear, .lortho, .affine, .scaledOrtho]
 
 var records: [[String: Any]] = []
 print("threads  d      estimator    fit median (s)  residual MSE")
@@ -92,6 +97,11 @@ for d in dims {
 }
 
 // Applying a translator vs one sgemm of the same size (100,000 × 768 · 768 × 768).
+if CommandLine.arguments.contains("--no-apply") {
+    let json = try JSONSerialization.data(withJSONObject: ["bench": "fit-bench", "results": records], options: [.sortedKeys])
+    print(String(decoding: json, as: UTF8.self))
+    exit(0)
+}
 let d = 768
 let (ax, ay) = try makePair(n: n, d: d, seed: 7)
 var g = SeededGenerator(seed: 99)
