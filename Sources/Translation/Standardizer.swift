@@ -49,7 +49,14 @@ public struct Standardizer: Sendable {
     public static func apply(_ x: inout Matrix<Double>, shift: [Double], scale: [Double]) {
         let d = x.columns, n = x.rows
         x.withUnsafeMutableElements { p in
-            for i in 0..<n { for j in 0..<d { p[i * d + j] = (p[i * d + j] - shift[j]) / scale[j] } }
+            shift.withUnsafeBufferPointer { shift in
+                scale.withUnsafeBufferPointer { scale in
+                    for i in 0..<n {
+                        let row = p.baseAddress! + i &* d
+                        for j in 0..<d { row[j] = (row[j] - shift[j]) / scale[j] }
+                    }
+                }
+            }
         }
     }
 
