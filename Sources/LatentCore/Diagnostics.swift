@@ -124,6 +124,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case decoderParameters = "E0321"
     case translatorRecordShape = "E0322"
     case integrityCheck = "E0323"
+    case spacesKeptChanging = "E0324"
     case unexpected = "E0399"
 
     // E04: what the store holds.
@@ -213,7 +214,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .storeIO, .storeUnreadable, .notAStore, .foreignDatabase, .storeNewer, .storeCorrupt, .storeInconsistent,
              .storeFull, .storeBusy, .corruptBlock, .blockShape, .blockRowGap, .blockRowTotal, .blockHeader, .blockSize,
              .blockChecksum, .cannotWrite, .cannotWriteTranslatorFile, .translatorParameters, .parametersTruncated,
-             .decoderParameters, .translatorRecordShape, .integrityCheck, .unexpected:
+             .decoderParameters, .translatorRecordShape, .integrityCheck, .spacesKeptChanging, .unexpected:
             return .store
         default:
             return .badInput
@@ -781,6 +782,10 @@ extension Diagnostic {
     // reaching its size limit (max_page_count); the transaction was rolled back.
     public static func storeFull(path: String) -> Diagnostic {
         Diagnostic(.storeFull, "store \(path) is full (the disk has no room left or the store reached its size limit); the command was rolled back and nothing was written")
+    }
+
+    public static func spacesKeptChanging(spaces: [String], attempts: Int) -> Diagnostic {
+        Diagnostic(.spacesKeptChanging, "\(spaces.joined(separator: ", ")) replaced by another process during each of \(attempts) attempts to answer from one version; try again when the writer is done")
     }
 
     public static func storeBusy(path: String, detail: String) -> Diagnostic {

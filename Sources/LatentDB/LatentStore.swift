@@ -27,11 +27,11 @@ public final class LatentStore: Sendable {
 
     /// Runs a read transaction, classifying failures for the CLI.
     func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        do { return try store.read(body) } catch { throw LatentError.classify(error) }
+        do { return try store.read(body) } catch let restart as SpaceVersionsChanged { throw restart } catch { throw LatentError.classify(error) }
     }
 
     func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        do { return try store.write(body) } catch { throw LatentError.classify(error) }
+        do { return try store.write(body) } catch let restart as SpaceVersionsChanged { throw restart } catch { throw LatentError.classify(error) }
     }
 
     public func spaces() throws -> [SpaceRecord] {

@@ -51,6 +51,13 @@ extension LatentStore {
     public func knn(from: SpaceName, to: SpaceName, choice: TranslatorChoice, input: QueryInput, k: Int,
                     metric: Metric = .cosine, csls: Bool = false) throws -> KNNSummary {
         guard k >= 1 else { throw LatentError(.kTooSmall(k)) }
+        return try withStableVersions([from, to]) { confirm in
+            try knn(from: from, to: to, choice: choice, input: input, k: k, metric: metric, csls: csls, confirm: confirm)
+        }
+    }
+
+    private func knn(from: SpaceName, to: SpaceName, choice: TranslatorChoice, input: QueryInput, k: Int,
+                     metric: Metric, csls: Bool, confirm: (StoreTransaction) throws -> Void) throws -> KNNSummary {
         let (translator, fingerprint, _) = try resolveTranslator(from: from, to: to, choice: choice)
         // Query vectors given as a file are read before; stored ones (keys) are read in the same
         // transaction as the search, so both come from one version of a space a writer replaces.
@@ -61,6 +68,7 @@ extension LatentStore {
         }
 
         let (neighbors, items, keys) = try read { tx -> ([[Neighbor]], [Int: ItemRecord], [String]?) in
+            try confirm(tx)
             let raw: Matrix<Float>, keys: [String]?
             if let fileQueries {
                 (raw, keys) = fileQueries
@@ -144,6 +152,13 @@ extension LatentStore {
     /// Predicted labels in `to` for queries from `from`.
     public func classify(from: SpaceName, to: SpaceName, choice: TranslatorChoice, input: QueryInput,
                          decoder: DecoderKind = .knn) throws -> ClassifySummary {
+        try withStableVersions([from, to]) { confirm in
+            try classify(from: from, to: to, choice: choice, input: input, decoder: decoder, confirm: confirm)
+        }
+    }
+
+    private func classify(from: SpaceName, to: SpaceName, choice: TranslatorChoice, input: QueryInput,
+                          decoder: DecoderKind, confirm: (StoreTransaction) throws -> Void) throws -> ClassifySummary {
         let (translator, fingerprint, _) = try resolveTranslator(from: from, to: to, choice: choice)
         let sourceDimension = try translator?.sourceDimension ?? space(from).dimension
         // Stored query rows and the target are read in one transaction: one version of each.
@@ -151,6 +166,7 @@ extension LatentStore {
             try queries(input, from: from, expectedDimension: sourceDimension)
         } else { nil }
         let (raw, keys, target) = try read { tx -> (Matrix<Float>, [String]?, LoadedSpace) in
+            try confirm(tx)
             var stored = fileQueries
             if stored == nil, case let .keys(list) = input {
                 guard !list.isEmpty else { throw LatentError(.noQueryKeys) }

@@ -133,9 +133,26 @@ extension LatentStore {
 
     /// Translates queries from `from` into `to` and writes them to `output` (`.npy`).
     public func translate(from: SpaceName?, to: SpaceName?, choice: TranslatorChoice, input: QueryInput, output: String) throws -> TranslateSummary {
-        let (translator, fingerprint, cached) = try resolveTranslator(from: from, to: to, choice: choice)
-        guard let translator else { throw LatentError(.translateNeedsMap) }
-        let (matrix, _) = try queries(input, from: from, expectedDimension: translator.sourceDimension)
+        // Stored rows must be of the version the translator was resolved on (see withStableVersions).
+        let spaces = [from, to].compactMap { $0 }
+        let (translator, fingerprint, cached, matrix) = try withStableVersions(spaces) { confirm in
+            let (translator, fingerprint, cached) = try resolveTranslator(from: from, to: to, choice: choice)
+            guard let translator else { throw LatentError(.translateNeedsMap) }
+            let matrix: Matrix<Float>
+            if case let .keys(keys) = input, let from {
+                guard !keys.isEmpty else { throw LatentError(.noQueryKeys) }
+                matrix = try read { tx in
+                    try confirm(tx)
+                    return try Self.queryRows(tx, keys: keys, from: from).matrix
+                }
+                if matrix.columns != translator.sourceDimension {
+                    throw LatentError(.queryDimension(space: from.description, found: matrix.columns, expected: translator.sourceDimension))
+                }
+            } else {
+                matrix = try queries(input, from: from, expectedDimension: translator.sourceDimension).matrix
+            }
+            return (translator, fingerprint, cached, matrix)
+        }
         let translated = translator.translate(matrix)
         try NPY.write(translated, to: output)
         return TranslateSummary(from: from?.description ?? "", to: to?.description ?? "", rows: translated.rows,

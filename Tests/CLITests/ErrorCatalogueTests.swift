@@ -469,6 +469,20 @@ extension ErrorCase {
         cli(.storeFull, ["is full", "nothing was written"], base: false, environment: ["LATENTDB_MAX_PAGE_COUNT": "12"]) { cli in
             ["register", "x/d", "--embeddings", try cli.writeNPY(seededMatrix(rows: 1_000, columns: 400, seed: 3), "big.npy")]
         },
+        api(.spacesKeptChanging, ["a/d replaced by another process during each of 3 attempts", "try again"]) { cli in
+            // A "writer" that replaces a/d with new content inside every attempt, between the
+            // versions noted and the read that confirms them.
+            try SharedStore.copy(to: cli)
+            let store = try LatentStore(path: cli.store)
+            let name = try SpaceName(parsing: "a/d")
+            var attempt: UInt64 = 0
+            _ = try store.withStableVersions([name]) { confirm in
+                attempt += 1
+                let path = try cli.writeNPY(seededMatrix(rows: 40, columns: 4, seed: 100 + attempt), "r\(attempt).npy")
+                _ = try store.register(RegisterRequest(name: name, embeddingsPath: path, replace: true))
+                try store.read { try confirm($0) }
+            }
+        },
         built(.storeBusy, ["is busy", "another writer held it too long", "database is locked"]) {
             // Needs a writer that holds the store past the busy timeout; ConcurrencyTests show
             // that ordinary concurrent writers wait for each other instead.
@@ -802,4 +816,25 @@ extension ErrorCase {
             _ = try solveSymmetricPositiveDefinite(Matrix<Double>(rows: 2, columns: 2), Matrix<Double>(rows: 2, columns: 1, repeating: 1))
         },
     ]
+}
+
+/// The retry behind `spacesKeptChanging`: one replacement between resolving and reading costs
+/// one more attempt, and the answer is read from the version the last attempt resolved on.
+@Test func aQueryRestartsWhenItsSpaceIsReplacedMidway() throws {
+    let cli = try CLIHarness()
+    try SharedStore.copy(to: cli)
+    let store = try LatentStore(path: cli.store)
+    let name = try SpaceName(parsing: "a/d")
+    var attempts = 0
+    let (noted, read) = try store.withStableVersions([name]) { confirm -> (String, String) in
+        attempts += 1
+        let noted = try store.read { try $0.space(name).version }
+        if attempts == 1 {
+            let path = try cli.writeNPY(seededMatrix(rows: 40, columns: 4, seed: 77), "replacement.npy")
+            _ = try store.register(RegisterRequest(name: name, embeddingsPath: path, replace: true))
+        }
+        return (noted, try store.read { tx in try confirm(tx); return try tx.space(name).version })
+    }
+    #expect(attempts == 2)
+    #expect(noted == read)
 }
