@@ -153,16 +153,27 @@ extension Translator {
             nx = Standardizer.normalizeRows(&x)
             ny = Standardizer.normalizeRows(&y)
         }
-        let (estimate, bias, spectrum): (Matrix<Double>, [Double]?, Spectrum)
+        return try packed(estimator, scaling, sx, sy, nx, ny) { () throws(LinearAlgebraError) in
+            try Self.estimate(estimator, x, y, lambda: lambda, fast: fast)
+        }
+    }
+
+    /// Runs `estimate` (a LAPACK failure becomes `TranslationError.numerical`) and packs its
+    /// map and bias with the statistics of both sides.
+    private static func packed(
+        _ estimator: Estimator, _ scaling: Scaling, _ sx: Standardizer, _ sy: Standardizer, _ nx: Double?, _ ny: Double?,
+        _ estimate: () throws(LinearAlgebraError) -> (Matrix<Double>, [Double]?, Spectrum)
+    ) throws(TranslationError) -> (Float64Translator, Spectrum) {
+        let (map, bias, spectrum): (Matrix<Double>, [Double]?, Spectrum)
         do {
-            (estimate, bias, spectrum) = try Self.estimate(estimator, x, y, lambda: lambda, fast: fast)
+            (map, bias, spectrum) = try estimate()
         } catch {
             throw TranslationError(.numerical(error))
         }
         let precise = Float64Translator(
             estimator: estimator, scaling: scaling,
             sourceShift: sx.shift, sourceScale: sx.scale, targetShift: sy.shift, targetScale: sy.scale,
-            sourceMeanNorm: nx, targetMeanNorm: ny, estimate: estimate, bias: bias)
+            sourceMeanNorm: nx, targetMeanNorm: ny, estimate: map, bias: bias)
         return (precise, spectrum)
     }
 
@@ -255,18 +266,9 @@ extension Translator {
         let (x, nx, energy) = Standardizer.scaledToFloat(source, sx, normalize: scaling == .l2,
                                                          energy: estimator == .scaledOrtho)
         let (y, ny, _) = Standardizer.scaledToFloat(target, sy, normalize: scaling == .l2, energy: false)
-        let (estimate, _, spectrum): (Matrix<Double>, [Double]?, Spectrum)
-        do {
-            (estimate, _, spectrum) = try procrustes(widened(gemm(x, y, transposeA: true)), estimator,
-                                                     energy: energy, fast: true)
-        } catch {
-            throw TranslationError(.numerical(error))
+        return try packed(estimator, scaling, sx, sy, nx, ny) { () throws(LinearAlgebraError) in
+            try procrustes(widened(gemm(x, y, transposeA: true)), estimator, energy: energy, fast: true)
         }
-        let precise = Float64Translator(
-            estimator: estimator, scaling: scaling,
-            sourceShift: sx.shift, sourceScale: sx.scale, targetShift: sy.shift, targetScale: sy.scale,
-            sourceMeanNorm: nx, targetMeanNorm: ny, estimate: estimate, bias: nil)
-        return (precise, spectrum)
     }
 }
 
