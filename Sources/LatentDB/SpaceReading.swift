@@ -47,13 +47,22 @@ public enum ExportFormat: String, Sendable, CaseIterable {
 extension LatentStore {
     /// Decodes one stored block, naming the space and block in any error.
     static func decode(_ bytes: UnsafeRawBufferPointer, location: BlockLocation, space: SpaceRecord) throws -> Matrix<Float> {
+        var elements: [Float] = []
+        return try decode(bytes, location: location, space: space, reusing: &elements)
+    }
+
+    /// ``decode(_:location:space:)`` into `elements`, whose storage is reused when it has the
+    /// block's size and is not shared (a pipeline slot's buffer): no allocation per block.
+    static func decode(_ bytes: UnsafeRawBufferPointer, location: BlockLocation, space: SpaceRecord,
+                       reusing elements: inout [Float]) throws -> Matrix<Float> {
         do {
             let header = try EmbeddingBlock.header(of: bytes)
             guard header.rows == location.rowCount, header.columns == space.dimension else {
                 throw LatentError(.store, "space \(space.name), block \(location.index): holds \(header.rows) × \(header.columns), expected \(location.rowCount) × \(space.dimension) (run `latentdb check`)")
             }
-            // Straight from SQLite's (memory-mapped) bytes into the matrix: no intermediate copy.
-            var elements = [Float](repeating: 0, count: header.rows * header.columns)
+            if elements.count != header.rows * header.columns {
+                elements = [Float](repeating: 0, count: header.rows * header.columns)
+            }
             try elements.withUnsafeMutableBufferPointer { _ = try EmbeddingBlock.decode(bytes, into: $0) }
             return Matrix(rows: header.rows, columns: header.columns, elements: elements)
         } catch let error as CodecError {
@@ -62,15 +71,50 @@ extension LatentStore {
         }
     }
 
+    /// One block on its way through ``forEachBlock(_:space:_:)``: the stored bytes (copied out
+    /// of SQLite, whose pointer dies at the next row) and, once a worker is done, the rows.
+    private final class DecodeSlot: @unchecked Sendable {
+        let space: SpaceRecord
+        var location = BlockLocation(index: 0, firstRow: 0, rowCount: 0)
+        var stored: [UInt8] = []
+        var elements: [Float] = []
+        var result: Result<Matrix<Float>, any Error> = .success(Matrix(rows: 0, columns: 0))
+
+        init(space: SpaceRecord) { self.space = space }
+
+        func decode() {
+            result = Result { try stored.withUnsafeBytes { try LatentStore.decode($0, location: location, space: space, reusing: &elements) } }
+        }
+    }
+
     /// Streams the blocks of a space inside one read transaction (one consistent version).
+    /// Blocks are decoded (and their checksums verified) on worker threads a few blocks ahead
+    /// while this thread reads the next BLOBs; `body` sees them in order, on this thread, and
+    /// errors surface in block order as they would one block at a time.
     static func forEachBlock(_ tx: StoreTransaction, space: SpaceRecord, _ body: (Int, Matrix<Float>) throws -> Void) throws {
         var expectedRow = 0
-        try tx.forEachBlock(spaceID: space.id) { location, bytes in
-            guard location.firstRow == expectedRow else {
-                throw LatentError(.store, "space \(space.name): block \(location.index) starts at row \(location.firstRow), expected \(expectedRow) (run `latentdb check`)")
+        try withoutActuallyEscaping(body) { body in
+            let pipeline = BlockPipeline(
+                slots: (0..<BlockPipeline<DecodeSlot>.defaultWidth).map { _ in DecodeSlot(space: space) },
+                work: { $0.decode() },
+                consume: { slot in
+                    let location = slot.location
+                    guard location.firstRow == expectedRow else {
+                        throw LatentError(.store, "space \(space.name): block \(location.index) starts at row \(location.firstRow), expected \(expectedRow) (run `latentdb check`)")
+                    }
+                    try body(location.firstRow, try slot.result.get())
+                    slot.result = .success(Matrix(rows: 0, columns: 0))  // drops the last reference to the rows: the next decode reuses them
+                    expectedRow += location.rowCount
+                })
+            try pipeline.run {
+                try tx.forEachBlock(spaceID: space.id) { location, bytes in
+                    try pipeline.submit { slot in
+                        slot.location = location
+                        slot.stored.removeAll(keepingCapacity: true)
+                        slot.stored.append(contentsOf: bytes)
+                    }
+                }
             }
-            try body(location.firstRow, try decode(bytes, location: location, space: space))
-            expectedRow += location.rowCount
         }
         guard expectedRow == space.rowCount else {
             throw LatentError(.store, "space \(space.name): blocks hold \(expectedRow) rows, expected \(space.rowCount) (run `latentdb check`)")
