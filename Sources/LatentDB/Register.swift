@@ -101,22 +101,34 @@ extension LatentStore {
             var hasher = SpaceVersionHasher(keysHash: keysHash, rows: rows, columns: dim)
             var storedBytes = 0
             let source = try SpaceRowSource(reader: reader, order: order)
-            var firstRow = 0, index = 0
-            while firstRow < rows {
-                let count = min(blockRows, rows - firstRow)
-                let block = try source.rows(firstRow, count: count)
-                if let bad = block.firstNonFinite() {
-                    let fileRow = order?[firstRow + bad.row] ?? (firstRow + bad.row)
-                    let value = block[bad.row, bad.column]
-                    throw LatentError(.badInput, "\(file): row \(fileRow), column \(bad.column) is \(value); NaN and ±Inf are refused (they would vanish silently from search results)")
+            // Workers check and encode the next few blocks while this thread reads the file and
+            // inserts finished blocks in order (SQLite has one writer).
+            let pipeline = BlockPipeline(
+                slots: (0..<BlockPipeline<EncodeSlot>.defaultWidth).map { _ in EncodeSlot(codec: request.codec) },
+                work: { $0.encode() },
+                consume: { slot in
+                    let block = slot.block, firstRow = slot.location.firstRow
+                    if let bad = slot.nonFinite {
+                        let fileRow = order?[firstRow + bad.row] ?? (firstRow + bad.row)
+                        let value = block[bad.row, bad.column]
+                        throw LatentError(.badInput, "\(file): row \(fileRow), column \(bad.column) is \(value); NaN and ±Inf are refused (they would vanish silently from search results)")
+                    }
+                    hasher.add(blockChecksum: slot.checksum)
+                    try tx.appendBlock(spaceID: spaceID, location: slot.location, data: slot.blob)
+                    storedBytes += slot.blob.count
+                    progress?(firstRow + slot.location.rowCount, rows)
+                })
+            try pipeline.run {
+                var firstRow = 0, index = 0
+                while firstRow < rows {
+                    let count = min(blockRows, rows - firstRow)
+                    try pipeline.submit { slot in
+                        slot.block = try source.rows(firstRow, count: count)
+                        slot.location = BlockLocation(index: index, firstRow: firstRow, rowCount: count)
+                    }
+                    firstRow += count
+                    index += 1
                 }
-                let blob = EmbeddingBlock.encode(block, codec: request.codec)
-                hasher.add(blockChecksum: try EmbeddingBlock.header(of: blob).checksum)
-                try tx.appendBlock(spaceID: spaceID, location: BlockLocation(index: index, firstRow: firstRow, rowCount: count), data: blob)
-                storedBytes += blob.count
-                firstRow += count
-                index += 1
-                progress?(firstRow, rows)
             }
             let version = hasher.finalize()
             try tx.finishSpace(spaceID: spaceID, storedBytes: storedBytes, version: version)
@@ -195,6 +207,28 @@ extension LatentStore {
             throw LatentError(.badInput, "\(what) file \(file) disagrees with the dataset at key '\(keys[row])': stored '\(stored[row] ?? "")', given '\(given[row] ?? "")' (a dataset's \(what)s are shared by all its spaces)")
         }
         return nil
+    }
+}
+
+/// One block on its way through `register`'s pipeline: the rows read, then (on a worker) the
+/// first non-finite value if any, else the encoded block.
+private final class EncodeSlot: @unchecked Sendable {
+    let codec: BlockCodec
+    var location = BlockLocation(index: 0, firstRow: 0, rowCount: 0)
+    var block = Matrix<Float>(rows: 0, columns: 0)
+    var nonFinite: (row: Int, column: Int)?
+    var blob = Data()
+    var checksum: UInt64 = 0
+
+    init(codec: BlockCodec) { self.codec = codec }
+
+    func encode() {
+        nonFinite = block.firstNonFinite()
+        guard nonFinite == nil else { return }
+        let bytes = EmbeddingBlock.encode(block, codec: codec)
+        // The header was just written by `encode`: it parses, and its checksum is the block's.
+        checksum = try! EmbeddingBlock.header(of: bytes).checksum
+        blob = Data(bytes)
     }
 }
 

@@ -137,8 +137,14 @@ public struct StoreTransaction {
     }
 
     public func appendBlock(spaceID: Int64, location: BlockLocation, data: [UInt8]) throws {
-        try db.execute(sql: "INSERT INTO block (space_id, idx, first_row, row_count, data) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [spaceID, location.index, location.firstRow, location.rowCount, Data(data)])
+        try appendBlock(spaceID: spaceID, location: location, data: Data(data))
+    }
+
+    /// ``appendBlock(spaceID:location:data:)`` with the bytes already in `Data` (made on the
+    /// thread that encoded them, so the writer's thread does not copy them).
+    public func appendBlock(spaceID: Int64, location: BlockLocation, data: Data) throws {
+        try db.cachedStatement(sql: "INSERT INTO block (space_id, idx, first_row, row_count, data) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [spaceID, location.index, location.firstRow, location.rowCount, data])
     }
 
     public func finishSpace(spaceID: Int64, storedBytes: Int, version: String) throws {
