@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "Alignment", dependencies: ["LatentCore", "LinearAlgebra", "Translation", "NeighborSearch"]),
         .target(
             name: "Storage",
-            dependencies: ["LatentCore", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["LatentCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(
             name: "LatentDB",
             dependencies: ["LatentCore", "LinearAlgebra", "EmbeddingCodec", "Translation", "NeighborSearch", "Storage", "Alignment"]),
