@@ -71,19 +71,30 @@ extension LatentStore {
         }
     }
 
-    /// One block on its way through ``forEachBlock(_:space:_:)``: the stored bytes (copied out
-    /// of SQLite, whose pointer dies at the next row) and, once a worker is done, the rows.
+    /// One block on its way through ``forEachBlock(_:space:_:)``: the stored bytes (read from
+    /// SQLite straight into `stored`) and, once a worker is done, the rows.
     private final class DecodeSlot: @unchecked Sendable {
         let space: SpaceRecord
         var location = BlockLocation(index: 0, firstRow: 0, rowCount: 0)
-        var stored: [UInt8] = []
+        private var storage = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+        private(set) var stored = UnsafeMutableRawBufferPointer(start: nil, count: 0)
         var elements: [Float] = []
         var result: Result<Matrix<Float>, any Error> = .success(Matrix(rows: 0, columns: 0))
 
         init(space: SpaceRecord) { self.space = space }
+        deinit { storage.deallocate() }
+
+        /// Makes `stored` `count` bytes long, reusing the memory of earlier blocks.
+        func resize(_ count: Int) {
+            if count > storage.count {
+                storage.deallocate()
+                storage = .allocate(byteCount: count, alignment: 16)
+            }
+            stored = UnsafeMutableRawBufferPointer(rebasing: storage[0..<count])
+        }
 
         func decode() {
-            result = Result { try stored.withUnsafeBytes { try LatentStore.decode($0, location: location, space: space, reusing: &elements) } }
+            result = Result { try LatentStore.decode(UnsafeRawBufferPointer(stored), location: location, space: space, reusing: &elements) }
         }
     }
 
@@ -107,13 +118,13 @@ extension LatentStore {
                     expectedRow += location.rowCount
                 })
             try pipeline.run {
-                try tx.forEachBlock(spaceID: space.id) { location, bytes in
+                try tx.forEachBlock(spaceID: space.id, reading: { location, block in
                     try pipeline.submit { slot in
                         slot.location = location
-                        slot.stored.removeAll(keepingCapacity: true)
-                        slot.stored.append(contentsOf: bytes)
+                        slot.resize(block.count)
+                        try block.read(into: slot.stored)
                     }
-                }
+                })
             }
         }
         guard expectedRow == space.rowCount else {

@@ -216,6 +216,48 @@ public struct StoreTransaction {
         }
     }
 
+    /// A stored block's bytes, read on demand straight into the caller's memory. Valid only
+    /// inside the `forEachBlock(spaceID:reading:)` call that hands it out.
+    public struct StoredBlock {
+        fileprivate let handle: OpaquePointer
+        fileprivate let db: Database
+        /// The block's size in bytes.
+        public let count: Int
+
+        /// Copies the whole block into `buffer`, which must hold exactly ``count`` bytes. The
+        /// corresponding SQLite function is `sqlite3_blob_read`.
+        public func read(into buffer: UnsafeMutableRawBufferPointer) throws {
+            precondition(buffer.count == count, "block of \(count) bytes read into \(buffer.count)")
+            guard count > 0 else { return }
+            let code = sqlite3_blob_read(handle, buffer.baseAddress!, Int32(count), 0)
+            guard code == SQLITE_OK else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage)
+            }
+        }
+    }
+
+    /// Streams the space's blocks in order, like ``forEachBlock(spaceID:_:)``, but each block's
+    /// bytes go from the file straight into memory the caller owns (`sqlite3_blob_read`), with
+    /// no copy through a row: the reader keeps them past `body` without copying them again.
+    public func forEachBlock(spaceID: Int64, reading body: (BlockLocation, StoredBlock) throws -> Void) throws {
+        let cursor = try Row.fetchCursor(db, sql: "SELECT id, idx, first_row, row_count FROM block WHERE space_id = ? ORDER BY idx",
+                                         arguments: [spaceID])
+        var handle: OpaquePointer?
+        defer { if let handle { sqlite3_blob_close(handle) } }
+        while let row = try cursor.next() {
+            let id: Int64 = row[0]
+            // One handle moved from row to row: reopening skips the table and column lookup.
+            let code = if let handle { sqlite3_blob_reopen(handle, id) } else {
+                sqlite3_blob_open(db.sqliteConnection, "main", "block", "data", id, 0, &handle)
+            }
+            guard code == SQLITE_OK, let handle else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage)
+            }
+            let location = BlockLocation(index: row[1], firstRow: row[2], rowCount: row[3])
+            try body(location, StoredBlock(handle: handle, db: db, count: Int(sqlite3_blob_bytes(handle))))
+        }
+    }
+
     // MARK: Anchor sets
 
     private static let anchorColumns = """
