@@ -7,11 +7,11 @@ import Foundation
 /// stays at the slots' buffers however long the stream.
 ///
 /// A slot belongs to the calling thread except between its submission and its `consume`, when
-/// it belongs to one worker; the semaphore that hands it back orders the two. Slots own their
+/// it belongs to one worker; the lock that hands it back orders the two. Slots own their
 /// buffers, so a job still running after an error never touches freed memory.
 final class BlockPipeline<Slot: AnyObject & Sendable> {
     private let slots: [Slot]
-    private let done: [DispatchSemaphore]
+    private let done: Completions
     private let work: @Sendable (Slot) -> Void
     private let consume: (Slot) throws -> Void
     private var oldest = 0
@@ -25,7 +25,7 @@ final class BlockPipeline<Slot: AnyObject & Sendable> {
     init(slots: [Slot], work: @escaping @Sendable (Slot) -> Void, consume: @escaping (Slot) throws -> Void) {
         precondition(!slots.isEmpty, "a pipeline needs at least one slot")
         self.slots = slots
-        done = slots.map { _ in DispatchSemaphore(value: 0) }
+        done = Completions(count: slots.count)
         self.work = work
         self.consume = consume
     }
@@ -48,12 +48,12 @@ final class BlockPipeline<Slot: AnyObject & Sendable> {
     func submit(_ fill: (Slot) throws -> Void) throws {
         if inFlight == slots.count { try consumeOldest() }
         let index = (oldest + inFlight) % slots.count
-        let slot = slots[index], work = self.work, done = self.done[index]
+        let slot = slots[index], work = self.work, done = self.done
         try fill(slot)
         inFlight += 1
         DispatchQueue.global().async {
             work(slot)
-            done.signal()
+            done.signal(index)
         }
     }
 
@@ -66,14 +66,14 @@ final class BlockPipeline<Slot: AnyObject & Sendable> {
     /// work outlives the call that started it.
     private func cancel() {
         while inFlight > 0 {
-            done[oldest].wait()
+            done.wait(oldest)
             oldest = (oldest + 1) % slots.count
             inFlight -= 1
         }
     }
 
     private func consumeOldest() throws {
-        done[oldest].wait()
+        done.wait(oldest)
         let slot = slots[oldest]
         oldest = (oldest + 1) % slots.count
         inFlight -= 1
@@ -81,5 +81,29 @@ final class BlockPipeline<Slot: AnyObject & Sendable> {
             consumeFailed = true
             throw error
         }
+    }
+}
+
+/// One flag per slot, set by the worker that finished it and cleared by the thread that waits.
+/// A condition variable rather than `DispatchSemaphore`: on Linux the semaphore's wait spun on
+/// `sched_yield` (9 % of export's samples), taking the core from the very workers it waited for.
+private final class Completions: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var finished: [Bool]
+
+    init(count: Int) { finished = Array(repeating: false, count: count) }
+
+    func signal(_ index: Int) {
+        condition.lock()
+        finished[index] = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    func wait(_ index: Int) {
+        condition.lock()
+        while !finished[index] { condition.wait() }
+        finished[index] = false
+        condition.unlock()
     }
 }
