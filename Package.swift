@@ -19,9 +19,11 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // SIMD bit-shuffle kernels (SSE2, AVX2 chosen at run time); EmbeddingCodec's Shuffle wraps them.
+        .target(name: "CBitShuffle"),
         .target(name: "LatentCore"),
         .target(name: "LinearAlgebra", dependencies: ["LatentCore", "COpenBLAS"]),
-        .target(name: "EmbeddingCodec", dependencies: ["LatentCore", "CLZ4", "CZlib"]),
+        .target(name: "EmbeddingCodec", dependencies: ["LatentCore", "CLZ4", "CZlib", "CBitShuffle"]),
         .target(name: "Translation", dependencies: ["LatentCore", "LinearAlgebra"]),
         .target(name: "NeighborSearch", dependencies: ["LatentCore", "LinearAlgebra"]),
         .target(name: "Alignment", dependencies: ["LatentCore", "LinearAlgebra", "Translation", "NeighborSearch"]),
