@@ -41,6 +41,7 @@ let package = Package(
         .executableTarget(name: "codec-bench", dependencies: ["EmbeddingCodec"], path: "tools/codec-bench"),
         .executableTarget(name: "fit-bench", dependencies: ["LatentCore", "LinearAlgebra", "Translation"], path: "tools/fit-bench"),
         .executableTarget(name: "alignment-bench", dependencies: ["Alignment", "EmbeddingCodec", "NeighborSearch"], path: "tools/alignment-bench", exclude: ["README.md"]),
+        .executableTarget(name: "read-bench", dependencies: ["LatentDB"], path: "tools/read-bench"),
         .executableTarget(name: "knn-bench", dependencies: ["NeighborSearch", "LatentCore", "COpenBLAS"], path: "tools/knn-bench"),
 
         .testTarget(name: "LatentCoreTests", dependencies: ["LatentCore"]),
