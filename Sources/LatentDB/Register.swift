@@ -61,7 +61,7 @@ extension LatentStore {
         }
         let keysHash = hex(Self.hashKeys(keys))
 
-        return try write { tx in
+        return try write(bulk: true) { tx in
             // The dataset: created by the first space, shared (keys, labels, splits) by the others.
             var datasetCreated = false
             var order: [Int]? = nil  // dataset row → file row, when the file is in another order
