@@ -114,8 +114,12 @@ static int has_avx2(void) {
 }
 
 size_t ldb_bitunshuffle4(const uint8_t *src, uint8_t *dst, size_t n) {
-    static int avx2 = -1;  // racing first calls compute the same answer
-    if (avx2 < 0) avx2 = has_avx2();
+    static int known = -1;  // racing first calls compute the same answer
+    int avx2 = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (avx2 < 0) {
+        avx2 = has_avx2();
+        __atomic_store_n(&known, avx2, __ATOMIC_RELAXED);
+    }
     if (!avx2) return 0;
     size_t groups = n / 8, passes = n / PASS, wide = n / 64;
     uint8_t local[32 * LINE];
