@@ -81,7 +81,13 @@ extension LatentStore {
         var elements: [Float] = []
         var result: Result<Matrix<Float>, any Error> = .success(Matrix(rows: 0, columns: 0))
 
-        init(space: SpaceRecord) { self.space = space }
+        /// Runs on the worker after a successful decode (an export writes the rows there).
+        let decoded: (@Sendable (Int, Matrix<Float>) throws -> Void)?
+
+        init(space: SpaceRecord, decoded: (@Sendable (Int, Matrix<Float>) throws -> Void)?) {
+            self.space = space
+            self.decoded = decoded
+        }
         deinit { storage.deallocate() }
 
         /// Makes `stored` `count` bytes long, reusing the memory of earlier blocks.
@@ -94,19 +100,25 @@ extension LatentStore {
         }
 
         func decode() {
-            result = Result { try LatentStore.decode(UnsafeRawBufferPointer(stored), location: location, space: space, reusing: &elements) }
+            result = Result {
+                let rows = try LatentStore.decode(UnsafeRawBufferPointer(stored), location: location, space: space, reusing: &elements)
+                try decoded?(location.firstRow, rows)
+                return rows
+            }
         }
     }
 
     /// Streams the blocks of a space inside one read transaction (one consistent version).
     /// Blocks are decoded (and their checksums verified) on worker threads a few blocks ahead
     /// while this thread reads the next BLOBs; `body` sees them in order, on this thread, and
-    /// errors surface in block order as they would one block at a time.
-    static func forEachBlock(_ tx: StoreTransaction, space: SpaceRecord, _ body: (Int, Matrix<Float>) throws -> Void) throws {
+    /// errors surface in block order as they would one block at a time. `decoded`, if given,
+    /// also sees each block, on its worker, in no particular order, before `body` does.
+    static func forEachBlock(_ tx: StoreTransaction, space: SpaceRecord, decoded: (@Sendable (Int, Matrix<Float>) throws -> Void)? = nil,
+                             _ body: (Int, Matrix<Float>) throws -> Void) throws {
         var expectedRow = 0
         try withoutActuallyEscaping(body) { body in
             let pipeline = BlockPipeline(
-                slots: (0..<BlockPipeline<DecodeSlot>.defaultWidth).map { _ in DecodeSlot(space: space) },
+                slots: (0..<BlockPipeline<DecodeSlot>.defaultWidth).map { _ in DecodeSlot(space: space, decoded: decoded) },
                 work: { $0.decode() },
                 consume: { slot in
                     let location = slot.location
@@ -163,9 +175,21 @@ extension LatentStore {
             let temporary = output + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
             do {
                 let writer = try EmbeddingFile.writer(format: format.fileFormat, path: temporary, rows: space.rowCount, columns: space.dimension)
-                try Self.forEachBlock(tx, space: space) { first, block in
-                    try block.elements.withUnsafeBufferPointer { try writer.append($0) }
-                    progress?(first + block.rows, space.rowCount)
+                if let writer = writer as? any PlacedRowSink {
+                    // Each worker writes the block it decoded at its place in the file, so the
+                    // file writes leave the thread that reads the BLOBs.
+                    let placed = writer.placed, columns = space.dimension
+                    try Self.forEachBlock(tx, space: space, decoded: { first, block in
+                        try block.elements.withUnsafeBufferPointer { try placed.write($0, atElement: first * columns) }
+                    }) { first, block in
+                        try writer.countPlaced(block.elements.count)
+                        progress?(first + block.rows, space.rowCount)
+                    }
+                } else {
+                    try Self.forEachBlock(tx, space: space) { first, block in
+                        try block.elements.withUnsafeBufferPointer { try writer.append($0) }
+                        progress?(first + block.rows, space.rowCount)
+                    }
                 }
                 try writer.finish()
                 // Rename into place: a failed export never leaves a half-written file under the user's name.
