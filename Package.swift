@@ -19,15 +19,17 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // SIMD bit-shuffle kernels (SSE2, AVX2 chosen at run time); EmbeddingCodec's Shuffle wraps them.
+        .target(name: "CBitShuffle"),
         .target(name: "LatentCore"),
         .target(name: "LinearAlgebra", dependencies: ["LatentCore", "COpenBLAS"]),
-        .target(name: "EmbeddingCodec", dependencies: ["LatentCore", "CLZ4", "CZlib"]),
+        .target(name: "EmbeddingCodec", dependencies: ["LatentCore", "CLZ4", "CZlib", "CBitShuffle"]),
         .target(name: "Translation", dependencies: ["LatentCore", "LinearAlgebra"]),
         .target(name: "NeighborSearch", dependencies: ["LatentCore", "LinearAlgebra"]),
         .target(name: "Alignment", dependencies: ["LatentCore", "LinearAlgebra", "Translation", "NeighborSearch"]),
         .target(
             name: "Storage",
-            dependencies: ["LatentCore", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["LatentCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(
             name: "LatentDB",
             dependencies: ["LatentCore", "LinearAlgebra", "EmbeddingCodec", "Translation", "NeighborSearch", "Storage", "Alignment"]),
@@ -39,6 +41,7 @@ let package = Package(
         .executableTarget(name: "codec-bench", dependencies: ["EmbeddingCodec"], path: "tools/codec-bench"),
         .executableTarget(name: "fit-bench", dependencies: ["LatentCore", "LinearAlgebra", "Translation"], path: "tools/fit-bench"),
         .executableTarget(name: "alignment-bench", dependencies: ["Alignment", "EmbeddingCodec", "NeighborSearch"], path: "tools/alignment-bench", exclude: ["README.md"]),
+        .executableTarget(name: "read-bench", dependencies: ["LatentDB"], path: "tools/read-bench"),
         .executableTarget(name: "knn-bench", dependencies: ["NeighborSearch", "LatentCore", "COpenBLAS"], path: "tools/knn-bench"),
 
         .testTarget(name: "LatentCoreTests", dependencies: ["LatentCore"]),

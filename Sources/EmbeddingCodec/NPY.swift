@@ -1,3 +1,4 @@
+import Glibc
 import LatentCore
 
 /// Streams the rows of a 2-D floating-point `.npy` file (`<f2`, `<f4`, `<f8`, C order,
@@ -113,6 +114,7 @@ final class Float32FileWriter {
     let columns: Int
     private(set) var elementsWritten = 0
     private let file: NPYFile
+    private let headerCount: Int
     private var finished = false
 
     init(path: String, rows: Int, columns: Int, header: [UInt8]) throws(CodecError) {
@@ -120,8 +122,23 @@ final class Float32FileWriter {
         self.path = path
         self.rows = rows
         self.columns = columns
+        headerCount = header.count
         file = try NPYFile(creating: path)
         try file.write(header)
+    }
+
+    /// Writes values at their place in the file from any thread (``PlacedRowWriter``).
+    var placed: PlacedRowWriter {
+        PlacedRowWriter(path: path, descriptor: file.descriptor, offset: headerCount, elementCount: rows * columns)
+    }
+
+    /// Counts `count` floats written through ``placed``, so that ``finish()`` checks the total.
+    func countPlaced(_ count: Int) throws(CodecError) {
+        precondition(!finished, "count after finish")
+        guard elementsWritten + count <= rows * columns else {
+            throw CodecError(path: path, .writerOverflow(rows: rows, columns: columns, appended: elementsWritten + count))
+        }
+        elementsWritten += count
     }
 
     func append(_ values: UnsafeBufferPointer<Float>) throws(CodecError) {
@@ -145,6 +162,39 @@ final class Float32FileWriter {
         }
         try file.close()
     }
+}
+
+/// Writes blocks of a float32 matrix file at their place (`pwrite(2)`), from several threads at
+/// once, in any order: the blocks of a space are decoded on several cores, and each worker
+/// writes its own. Valid while the writer it came from is open; the writer still counts the
+/// floats (`countPlaced`), on the thread that finishes it.
+public struct PlacedRowWriter: Sendable {
+    let path: String
+    let descriptor: Int32
+    let offset: Int
+    let elementCount: Int
+
+    /// Writes `values` as elements `first ..< first + values.count` of the matrix.
+    public func write(_ values: UnsafeBufferPointer<Float>, atElement first: Int) throws(CodecError) {
+        precondition(first >= 0 && first + values.count <= elementCount, "elements \(first)..<\(first + values.count) of \(elementCount)")
+        precondition(UInt32(1).littleEndian == 1, "big-endian hosts are not supported")
+        let bytes = UnsafeRawBufferPointer(values)
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + 4 * first + done))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw CodecError(path: path, .fileAccess(.write, reason: String(cString: strerror(errno)))) }
+            done += n
+        }
+    }
+}
+
+/// A sink whose blocks can also be written at their place from worker threads: `.npy` and
+/// safetensors, where element `i` sits at a fixed offset (not `.fvecs`, whose rows carry their length).
+public protocol PlacedRowSink: EmbeddingRowSink {
+    var placed: PlacedRowWriter { get }
+    /// Counts floats written through ``placed``, so that `finish()` still checks the total.
+    func countPlaced(_ count: Int) throws(CodecError)
 }
 
 /// Writes a float32 C-order 2-D `.npy` file row block by row block, with the header
@@ -176,6 +226,11 @@ public final class NPYWriter {
     public func finish() throws(CodecError) {
         try body.finish()
     }
+}
+
+extension NPYWriter: PlacedRowSink {
+    public var placed: PlacedRowWriter { body.placed }
+    public func countPlaced(_ count: Int) throws(CodecError) { try body.countPlaced(count) }
 }
 
 /// Whole-file `.npy` reading and writing.

@@ -150,7 +150,7 @@ final class SafetensorsReader: EmbeddingRowSource {
 
 /// Writes one float32 tensor named `embeddings` as a safetensors file, streaming. The header
 /// is space-padded so the data starts 8-byte aligned (as the reference writer does).
-public final class SafetensorsWriter: EmbeddingRowSink {
+public final class SafetensorsWriter: PlacedRowSink {
     public static let tensorName = "embeddings"
     private let body: Float32FileWriter
     public var path: String { body.path }
@@ -171,4 +171,7 @@ public final class SafetensorsWriter: EmbeddingRowSink {
     public func finish() throws(CodecError) {
         try body.finish()
     }
+
+    public var placed: PlacedRowWriter { body.placed }
+    public func countPlaced(_ count: Int) throws(CodecError) { try body.countPlaced(count) }
 }

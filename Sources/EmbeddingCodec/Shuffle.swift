@@ -1,3 +1,5 @@
+import CBitShuffle
+
 /// Byte- and bit-shuffle filters: lossless permutations of a buffer of `n` fixed-size
 /// elements that put similar bytes (or bits) of neighbouring floats next to each other,
 /// so that LZ4 finds runs in the sign/exponent bytes of embeddings.
@@ -105,13 +107,21 @@ public enum Shuffle {
     /// and store its 8 bytes into the 8 bit planes of byte `b`.
     public static func shuffleBits(_ source: UnsafeRawBufferPointer, elementSize: Int,
                                    into destination: UnsafeMutableRawBufferPointer) {
+        shuffleBits(source, elementSize: elementSize, into: destination, simd: true)
+    }
+
+    /// `simd: false` leaves everything to the portable tiles (for tests on CPUs that have the kernel).
+    static func shuffleBits(_ source: UnsafeRawBufferPointer, elementSize: Int,
+                            into destination: UnsafeMutableRawBufferPointer, simd: Bool) {
         let n = checkSizes(source.count, destination.count, elementSize)
         guard n > 0, let src = source.baseAddress, let dst = destination.baseAddress else { return }
         let groups = n / 8, s = elementSize
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: bitTile * s, alignment: 16)
         defer { scratch.deallocate() }
         let tmp = scratch.baseAddress!
-        var first = 0  // first element of the tile
+        // The C kernel (pmovmskb: one instruction per bit plane of 16 bytes) does what it can;
+        // the tiles below do the rest, and everything on CPUs it does not cover.
+        var first = simd && s == 4 ? ldb_bitshuffle4(src.assumingMemoryBound(to: UInt8.self), dst.assumingMemoryBound(to: UInt8.self), n) : 0
         while first < 8 * groups {
             let t = min(bitTile, 8 * groups - first), words = t / 8
             shuffleBytes(UnsafeRawBufferPointer(start: src + first * s, count: t * s), elementSize: s,
@@ -155,13 +165,18 @@ public enum Shuffle {
     /// The inverse of ``shuffleBits(_:elementSize:into:)``.
     public static func unshuffleBits(_ source: UnsafeRawBufferPointer, elementSize: Int,
                                      into destination: UnsafeMutableRawBufferPointer) {
+        unshuffleBits(source, elementSize: elementSize, into: destination, simd: true)
+    }
+
+    static func unshuffleBits(_ source: UnsafeRawBufferPointer, elementSize: Int,
+                              into destination: UnsafeMutableRawBufferPointer, simd: Bool) {
         let n = checkSizes(source.count, destination.count, elementSize)
         guard n > 0, let src = source.baseAddress, let dst = destination.baseAddress else { return }
         let groups = n / 8, s = elementSize
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: bitTile * s, alignment: 16)
         defer { scratch.deallocate() }
         let tmp = scratch.baseAddress!
-        var first = 0
+        var first = simd && s == 4 ? ldb_bitunshuffle4(src.assumingMemoryBound(to: UInt8.self), dst.assumingMemoryBound(to: UInt8.self), n) : 0
         while first < 8 * groups {
             let t = min(bitTile, 8 * groups - first), words = t / 8
             let wide = words / 8 * 8

@@ -107,12 +107,25 @@ public final class FvecsWriter: EmbeddingRowSink {
         guard elementsWritten + values.count <= rows * columns else {
             throw CodecError(path: path, .writerOverflow(rows: rows, columns: columns, appended: elementsWritten + values.count))
         }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(values.count * 4 + (values.count / max(columns, 1) + 1) * 4)
-        for v in values {
-            if elementsWritten % columns == 0 { bytes.appendLittleEndian(Int32(columns)) }
-            bytes.appendLittleEndian(v.bitPattern)
-            elementsWritten += 1
+        // Row runs are copied whole (the host is little-endian, as on disk): a loop of 4-byte
+        // appends made an .fvecs export several times slower than the .npy one.
+        precondition(UInt32(1).littleEndian == 1, "big-endian hosts are not supported")
+        let capacity = values.count * 4 + (values.count / max(columns, 1) + 2) * 4
+        let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
+            let dst = UnsafeMutableRawPointer(out.baseAddress!)
+            var o = 0, i = 0
+            while i < values.count {
+                if elementsWritten % columns == 0 {
+                    dst.storeBytes(of: Int32(columns).littleEndian, toByteOffset: o, as: Int32.self)
+                    o += 4
+                }
+                let run = min(columns - elementsWritten % columns, values.count - i)
+                (dst + o).copyMemory(from: values.baseAddress! + i, byteCount: 4 * run)
+                o += 4 * run
+                i += run
+                elementsWritten += run
+            }
+            count = o
         }
         try file.write(bytes)
     }

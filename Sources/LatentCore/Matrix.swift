@@ -84,9 +84,38 @@ public struct Matrix<Scalar: BinaryFloatingPoint & Sendable>: Sendable, Equatabl
     /// The first non-finite element in row-major order, if any: `(row, column)`.
     @inlinable
     public func firstNonFinite() -> (row: Int, column: Int)? {
-        guard let flat = elements.firstIndex(where: { !$0.isFinite }) else { return nil }
+        let found: Int?
+        if Scalar.self == Float.self {
+            found = elements.withUnsafeBytes { firstNonFiniteFloat(UnsafeRawBufferPointer($0)) }
+        } else {
+            found = elements.firstIndex(where: { !$0.isFinite })
+        }
+        guard let flat = found else { return nil }
         return (flat / max(columns, 1), flat % max(columns, 1))
     }
+}
+
+/// The index of the first NaN or ±Inf among the float32 values of `bytes`. Sixteen at a time on
+/// the bit patterns (all exponent bits set): `firstIndex(where:)` tests one float per iteration,
+/// and ingest checks every value it stores.
+@usableFromInline
+func firstNonFiniteFloat(_ bytes: UnsafeRawBufferPointer) -> Int? {
+    typealias V = SIMD16<UInt32>
+    let count = bytes.count / 4
+    let exponent = V(repeating: 0x7F80_0000)
+    var i = 0
+    if let base = bytes.baseAddress {
+        while i + 16 <= count {
+            let v = base.loadUnaligned(fromByteOffset: 4 * i, as: V.self) & exponent
+            if any(v .== exponent) { break }
+            i += 16
+        }
+    }
+    while i < count {
+        if !Float(bitPattern: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)).isFinite { return i }
+        i += 1
+    }
+    return nil
 }
 
 /// The shape of a matrix: rows × columns.

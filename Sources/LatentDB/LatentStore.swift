@@ -30,8 +30,8 @@ public final class LatentStore: Sendable {
         do { return try store.read(body) } catch let restart as SpaceVersionsChanged { throw restart } catch { throw LatentError.classify(error) }
     }
 
-    func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        do { return try store.write(body) } catch let restart as SpaceVersionsChanged { throw restart } catch { throw LatentError.classify(error) }
+    func write<T>(bulk: Bool = false, _ body: (StoreTransaction) throws -> T) throws -> T {
+        do { return try store.write(bulk: bulk, body) } catch let restart as SpaceVersionsChanged { throw restart } catch { throw LatentError.classify(error) }
     }
 
     public func spaces() throws -> [SpaceRecord] {

@@ -61,7 +61,7 @@ extension LatentStore {
         }
         let keysHash = hex(Self.hashKeys(keys))
 
-        return try write { tx in
+        return try write(bulk: true) { tx in
             // The dataset: created by the first space, shared (keys, labels, splits) by the others.
             var datasetCreated = false
             var order: [Int]? = nil  // dataset row → file row, when the file is in another order
@@ -100,23 +100,33 @@ extension LatentStore {
 
             var hasher = SpaceVersionHasher(keysHash: keysHash, rows: rows, columns: dim)
             var storedBytes = 0
-            let source = try SpaceRowSource(reader: reader, order: order)
-            var firstRow = 0, index = 0
-            while firstRow < rows {
-                let count = min(blockRows, rows - firstRow)
-                let block = try source.rows(firstRow, count: count)
-                if let bad = block.firstNonFinite() {
-                    let fileRow = order?[firstRow + bad.row] ?? (firstRow + bad.row)
-                    let value = block[bad.row, bad.column]
-                    throw LatentError(.nonFiniteEmbedding(file: file, row: fileRow, column: bad.column, value: value))
+            let source = OrderedRows(try SpaceRowSource(reader: reader, order: order))
+            // Workers read, check and encode the next few blocks while this thread inserts
+            // finished blocks in order (SQLite has one writer).
+            let pipeline = BlockPipeline(
+                slots: (0..<BlockPipeline<EncodeSlot>.defaultWidth).map { _ in EncodeSlot(codec: request.codec, source: source) },
+                work: { $0.encode() },
+                consume: { slot in
+                    if let failure = slot.readFailure { throw failure }
+                    let block = slot.block, firstRow = slot.location.firstRow
+                    if let bad = slot.nonFinite {
+                        let fileRow = order?[firstRow + bad.row] ?? (firstRow + bad.row)
+                        let value = block[bad.row, bad.column]
+                        throw LatentError(.nonFiniteEmbedding(file: file, row: fileRow, column: bad.column, value: value))
+                    }
+                    hasher.add(blockChecksum: slot.checksum)
+                    try tx.appendBlock(spaceID: spaceID, location: slot.location, data: slot.blob)
+                    storedBytes += slot.blob.count
+                    progress?(firstRow + slot.location.rowCount, rows)
+                })
+            try pipeline.run {
+                var firstRow = 0, index = 0
+                while firstRow < rows {
+                    let count = min(blockRows, rows - firstRow)
+                    try pipeline.submit { slot in slot.location = BlockLocation(index: index, firstRow: firstRow, rowCount: count) }
+                    firstRow += count
+                    index += 1
                 }
-                let blob = EmbeddingBlock.encode(block, codec: request.codec)
-                hasher.add(blockChecksum: try EmbeddingBlock.header(of: blob).checksum)
-                try tx.appendBlock(spaceID: spaceID, location: BlockLocation(index: index, firstRow: firstRow, rowCount: count), data: blob)
-                storedBytes += blob.count
-                firstRow += count
-                index += 1
-                progress?(firstRow, rows)
             }
             let version = hasher.finalize()
             try tx.finishSpace(spaceID: spaceID, storedBytes: storedBytes, version: version)
@@ -191,6 +201,69 @@ extension LatentStore {
             throw LatentError(.annotationConflict(what: what, file: file, key: keys[row], stored: stored[row] ?? "", given: given[row] ?? ""))
         }
         return nil
+    }
+}
+
+/// One block on its way through `register`'s pipeline: on a worker, its rows read from the
+/// file, then the first non-finite value if any, else the encoded block.
+private final class EncodeSlot: @unchecked Sendable {
+    let codec: BlockCodec
+    let source: OrderedRows
+    var location = BlockLocation(index: 0, firstRow: 0, rowCount: 0)
+    var readFailure: (any Error)?
+    var block = Matrix<Float>(rows: 0, columns: 0)
+    var nonFinite: (row: Int, column: Int)?
+    var blob = Data()
+    var checksum: UInt64 = 0
+
+    init(codec: BlockCodec, source: OrderedRows) {
+        self.codec = codec
+        self.source = source
+    }
+
+    func encode() {
+        switch source.rows(of: location) {
+        case .success(let rows):
+            block = rows
+            readFailure = nil
+        case .failure(let error):
+            readFailure = error
+            return
+        }
+        nonFinite = block.firstNonFinite()
+        guard nonFinite == nil else { return }
+        let bytes = EmbeddingBlock.encode(block, codec: codec)
+        // The header was just written by `encode`: it parses, and its checksum is the block's.
+        checksum = try! EmbeddingBlock.header(of: bytes).checksum
+        blob = Data(bytes)
+    }
+}
+
+/// The file's rows for the workers, block after block in index order whichever worker asks
+/// first (the readers are sequential), so that reading leaves the writer's thread. After a
+/// failed read, later blocks are not read: the writer stops at the failed one.
+private final class OrderedRows: @unchecked Sendable {
+    private let source: SpaceRowSource
+    private let turn = NSCondition()
+    private var next = 0
+    private var failed = false
+
+    init(_ source: SpaceRowSource) { self.source = source }
+
+    /// Waits for the blocks before `location` to be read, then reads it. Blocks are submitted in
+    /// order and workers start them in order, so the block whose turn it is is always running.
+    func rows(of location: BlockLocation) -> Result<Matrix<Float>, any Error> {
+        turn.lock()
+        defer {
+            next += 1
+            turn.broadcast()
+            turn.unlock()
+        }
+        while next != location.index { turn.wait() }
+        guard !failed else { return .failure(CancellationError()) }
+        let result = Result { try source.rows(location.firstRow, count: location.rowCount) }
+        if case .failure = result { failed = true }
+        return result
     }
 }
 

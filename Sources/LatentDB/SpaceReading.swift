@@ -47,13 +47,22 @@ public enum ExportFormat: String, Sendable, CaseIterable {
 extension LatentStore {
     /// Decodes one stored block, naming the space and block in any error.
     static func decode(_ bytes: UnsafeRawBufferPointer, location: BlockLocation, space: SpaceRecord) throws -> Matrix<Float> {
+        var elements: [Float] = []
+        return try decode(bytes, location: location, space: space, reusing: &elements)
+    }
+
+    /// ``decode(_:location:space:)`` into `elements`, whose storage is reused when it has the
+    /// block's size and is not shared (a pipeline slot's buffer): no allocation per block.
+    static func decode(_ bytes: UnsafeRawBufferPointer, location: BlockLocation, space: SpaceRecord,
+                       reusing elements: inout [Float]) throws -> Matrix<Float> {
         do {
             let header = try EmbeddingBlock.header(of: bytes)
             guard header.rows == location.rowCount, header.columns == space.dimension else {
                 throw LatentError(.blockShape(space: space.name.description, block: location.index, rows: header.rows, columns: header.columns, expectedRows: location.rowCount, expectedColumns: space.dimension))
             }
-            // Straight from SQLite's (memory-mapped) bytes into the matrix: no intermediate copy.
-            var elements = [Float](repeating: 0, count: header.rows * header.columns)
+            if elements.count != header.rows * header.columns {
+                elements = [Float](repeating: 0, count: header.rows * header.columns)
+            }
             try elements.withUnsafeMutableBufferPointer { _ = try EmbeddingBlock.decode(bytes, into: $0) }
             return Matrix(rows: header.rows, columns: header.columns, elements: elements)
         } catch let error as CodecError {
@@ -62,15 +71,73 @@ extension LatentStore {
         }
     }
 
-    /// Streams the blocks of a space inside one read transaction (one consistent version).
-    static func forEachBlock(_ tx: StoreTransaction, space: SpaceRecord, _ body: (Int, Matrix<Float>) throws -> Void) throws {
-        var expectedRow = 0
-        try tx.forEachBlock(spaceID: space.id) { location, bytes in
-            guard location.firstRow == expectedRow else {
-                throw LatentError(.blockRowGap(space: space.name.description, block: location.index, firstRow: location.firstRow, expected: expectedRow))
+    /// One block on its way through ``forEachBlock(_:space:_:)``: the stored bytes (read from
+    /// SQLite straight into `stored`) and, once a worker is done, the rows.
+    private final class DecodeSlot: @unchecked Sendable {
+        let space: SpaceRecord
+        var location = BlockLocation(index: 0, firstRow: 0, rowCount: 0)
+        private var storage = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+        private(set) var stored = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+        var elements: [Float] = []
+        var result: Result<Matrix<Float>, any Error> = .success(Matrix(rows: 0, columns: 0))
+
+        /// Runs on the worker after a successful decode (an export writes the rows there).
+        let decoded: (@Sendable (Int, Matrix<Float>) throws -> Void)?
+
+        init(space: SpaceRecord, decoded: (@Sendable (Int, Matrix<Float>) throws -> Void)?) {
+            self.space = space
+            self.decoded = decoded
+        }
+        deinit { storage.deallocate() }
+
+        /// Makes `stored` `count` bytes long, reusing the memory of earlier blocks.
+        func resize(_ count: Int) {
+            if count > storage.count {
+                storage.deallocate()
+                storage = .allocate(byteCount: count, alignment: 16)
             }
-            try body(location.firstRow, try decode(bytes, location: location, space: space))
-            expectedRow += location.rowCount
+            stored = UnsafeMutableRawBufferPointer(rebasing: storage[0..<count])
+        }
+
+        func decode() {
+            result = Result {
+                let rows = try LatentStore.decode(UnsafeRawBufferPointer(stored), location: location, space: space, reusing: &elements)
+                try decoded?(location.firstRow, rows)
+                return rows
+            }
+        }
+    }
+
+    /// Streams the blocks of a space inside one read transaction (one consistent version).
+    /// Blocks are decoded (and their checksums verified) on worker threads a few blocks ahead
+    /// while this thread reads the next BLOBs; `body` sees them in order, on this thread, and
+    /// errors surface in block order as they would one block at a time. `decoded`, if given,
+    /// also sees each block, on its worker, in no particular order, before `body` does.
+    static func forEachBlock(_ tx: StoreTransaction, space: SpaceRecord, decoded: (@Sendable (Int, Matrix<Float>) throws -> Void)? = nil,
+                             _ body: (Int, Matrix<Float>) throws -> Void) throws {
+        var expectedRow = 0
+        try withoutActuallyEscaping(body) { body in
+            let pipeline = BlockPipeline(
+                slots: (0..<BlockPipeline<DecodeSlot>.defaultWidth).map { _ in DecodeSlot(space: space, decoded: decoded) },
+                work: { $0.decode() },
+                consume: { slot in
+                    let location = slot.location
+                    guard location.firstRow == expectedRow else {
+                        throw LatentError(.blockRowGap(space: space.name.description, block: location.index, firstRow: location.firstRow, expected: expectedRow))
+                    }
+                    try body(location.firstRow, try slot.result.get())
+                    slot.result = .success(Matrix(rows: 0, columns: 0))  // drops the last reference to the rows: the next decode reuses them
+                    expectedRow += location.rowCount
+                })
+            try pipeline.run {
+                try tx.forEachBlock(spaceID: space.id, reading: { location, block in
+                    try pipeline.submit { slot in
+                        slot.location = location
+                        slot.resize(block.count)
+                        try block.read(into: slot.stored)
+                    }
+                })
+            }
         }
         guard expectedRow == space.rowCount else {
             throw LatentError(.blockRowTotal(space: space.name.description, rows: expectedRow, expected: space.rowCount))
@@ -108,9 +175,21 @@ extension LatentStore {
             let temporary = output + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
             do {
                 let writer = try EmbeddingFile.writer(format: format.fileFormat, path: temporary, rows: space.rowCount, columns: space.dimension)
-                try Self.forEachBlock(tx, space: space) { first, block in
-                    try block.elements.withUnsafeBufferPointer { try writer.append($0) }
-                    progress?(first + block.rows, space.rowCount)
+                if let writer = writer as? any PlacedRowSink {
+                    // Each worker writes the block it decoded at its place in the file, so the
+                    // file writes leave the thread that reads the BLOBs.
+                    let placed = writer.placed, columns = space.dimension
+                    try Self.forEachBlock(tx, space: space, decoded: { first, block in
+                        try block.elements.withUnsafeBufferPointer { try placed.write($0, atElement: first * columns) }
+                    }) { first, block in
+                        try writer.countPlaced(block.elements.count)
+                        progress?(first + block.rows, space.rowCount)
+                    }
+                } else {
+                    try Self.forEachBlock(tx, space: space) { first, block in
+                        try block.elements.withUnsafeBufferPointer { try writer.append($0) }
+                        progress?(first + block.rows, space.rowCount)
+                    }
                 }
                 try writer.finish()
                 // Rename into place: a failed export never leaves a half-written file under the user's name.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import LatentCore
 
 /// The store as seen inside one transaction (read-only under `Store.read`).
@@ -96,11 +97,40 @@ public struct StoreTransaction {
         try db.execute(sql: "INSERT INTO dataset (name, item_count, keys_hash, created_at) VALUES (?, ?, ?, ?)",
                        arguments: [name, items.count, keysHash, Self.timestamp()])
         let id = db.lastInsertedRowID
+        // Bound through SQLite's C API: at 100,000 items GRDB's per-row arguments (boxed values,
+        // validation) cost more than SQLite's insert itself, on the thread that also writes the blocks.
         let insert = try db.makeStatement(sql: "INSERT INTO item (dataset_id, row, key, label, split) VALUES (?, ?, ?, ?, ?)")
+        let raw = insert.sqliteStatement
+        defer {
+            sqlite3_reset(raw)
+            sqlite3_clear_bindings(raw)
+        }
         for (row, item) in items.enumerated() {
-            try insert.execute(arguments: [id, row, item.key, item.label, item.split])
+            sqlite3_reset(raw)
+            sqlite3_bind_int64(raw, 1, id)
+            sqlite3_bind_int64(raw, 2, Int64(row))
+            Self.bind(item.key, to: raw, at: 3)
+            Self.bind(item.label, to: raw, at: 4)
+            Self.bind(item.split, to: raw, at: 5)
+            let code = sqlite3_step(raw)
+            guard code == SQLITE_DONE else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage, sql: insert.sql)
+            }
         }
         return DatasetRecord(id: id, name: name, itemCount: items.count, keysHash: keysHash)
+    }
+
+    /// Binds text (SQLite copies it: `SQLITE_TRANSIENT`) or NULL. The corresponding SQLite
+    /// functions are `sqlite3_bind_text` and `sqlite3_bind_null`.
+    private static func bind(_ text: String?, to statement: OpaquePointer, at index: Int32) {
+        guard var text else {
+            sqlite3_bind_null(statement, index)
+            return
+        }
+        text.withUTF8 { utf8 in
+            _ = sqlite3_bind_text(statement, index, UnsafeRawPointer(utf8.baseAddress!).assumingMemoryBound(to: CChar.self),
+                                  Int32(utf8.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+        }
     }
 
     /// Replaces labels and splits of existing items (keys and order stay).
@@ -136,8 +166,14 @@ public struct StoreTransaction {
     }
 
     public func appendBlock(spaceID: Int64, location: BlockLocation, data: [UInt8]) throws {
-        try db.execute(sql: "INSERT INTO block (space_id, idx, first_row, row_count, data) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [spaceID, location.index, location.firstRow, location.rowCount, Data(data)])
+        try appendBlock(spaceID: spaceID, location: location, data: Data(data))
+    }
+
+    /// ``appendBlock(spaceID:location:data:)`` with the bytes already in `Data` (made on the
+    /// thread that encoded them, so the writer's thread does not copy them).
+    public func appendBlock(spaceID: Int64, location: BlockLocation, data: Data) throws {
+        try db.cachedStatement(sql: "INSERT INTO block (space_id, idx, first_row, row_count, data) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [spaceID, location.index, location.firstRow, location.rowCount, data])
     }
 
     public func finishSpace(spaceID: Int64, storedBytes: Int, version: String) throws {
@@ -176,6 +212,48 @@ public struct StoreTransaction {
             try row.withUnsafeData(atIndex: 3) { data in
                 try (data ?? Data()).withUnsafeBytes { try body(location, $0) }
             }
+        }
+    }
+
+    /// A stored block's bytes, read on demand straight into the caller's memory. Valid only
+    /// inside the `forEachBlock(spaceID:reading:)` call that hands it out.
+    public struct StoredBlock {
+        fileprivate let handle: OpaquePointer
+        fileprivate let db: Database
+        /// The block's size in bytes.
+        public let count: Int
+
+        /// Copies the whole block into `buffer`, which must hold exactly ``count`` bytes. The
+        /// corresponding SQLite function is `sqlite3_blob_read`.
+        public func read(into buffer: UnsafeMutableRawBufferPointer) throws {
+            precondition(buffer.count == count, "block of \(count) bytes read into \(buffer.count)")
+            guard count > 0 else { return }
+            let code = sqlite3_blob_read(handle, buffer.baseAddress!, Int32(count), 0)
+            guard code == SQLITE_OK else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage)
+            }
+        }
+    }
+
+    /// Streams the space's blocks in order, like ``forEachBlock(spaceID:_:)``, but each block's
+    /// bytes go from the file straight into memory the caller owns (`sqlite3_blob_read`), with
+    /// no copy through a row: the reader keeps them past `body` without copying them again.
+    public func forEachBlock(spaceID: Int64, reading body: (BlockLocation, StoredBlock) throws -> Void) throws {
+        let cursor = try Row.fetchCursor(db, sql: "SELECT id, idx, first_row, row_count FROM block WHERE space_id = ? ORDER BY idx",
+                                         arguments: [spaceID])
+        var handle: OpaquePointer?
+        defer { if let handle { sqlite3_blob_close(handle) } }
+        while let row = try cursor.next() {
+            let id: Int64 = row[0]
+            // One handle moved from row to row: reopening skips the table and column lookup.
+            let code = if let handle { sqlite3_blob_reopen(handle, id) } else {
+                sqlite3_blob_open(db.sqliteConnection, "main", "block", "data", id, 0, &handle)
+            }
+            guard code == SQLITE_OK, let handle else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage)
+            }
+            let location = BlockLocation(index: row[1], firstRow: row[2], rowCount: row[3])
+            try body(location, StoredBlock(handle: handle, db: db, count: Int(sqlite3_blob_bytes(handle))))
         }
     }
 

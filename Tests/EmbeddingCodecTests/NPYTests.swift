@@ -75,6 +75,27 @@ func readsUnsignedIntegers(name: String) throws {
     #expect(throws: CodecError.self) { try long.append(fixtureMatrix) }
 }
 
+/// Rows written at their place, out of order (as export's workers do), give the same file as
+/// rows appended in order; the writer still counts them.
+@Test func placedWritesOutOfOrderMatchAppending() throws {
+    let dir = temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.appendingPathComponent("p.npy").path
+    let writer = try NPYWriter(path: path, rows: 3, columns: 5)
+    for row in [2, 0, 1] {
+        try fixtureMatrix.gatherRows([row]).elements.withUnsafeBufferPointer { try writer.placed.write($0, atElement: row * 5) }
+        try writer.countPlaced(5)
+    }
+    try writer.finish()
+    #expect(readBytes(path) == readBytes(fixture("f32_3x5.npy")))
+
+    let short = try NPYWriter(path: path, rows: 3, columns: 5)
+    try short.countPlaced(10)
+    #expect { try short.finish() } throws: { "\($0)".contains("declares 3 rows of 5, 2 rows") }
+    let long = try NPYWriter(path: path, rows: 1, columns: 5)
+    #expect(throws: CodecError.self) { try long.countPlaced(6) }
+}
+
 // MARK: Errors: each names the file and what was expected and found.
 
 /// Bytes of a valid fixture, edited: each case makes one kind of bad file.

@@ -1,4 +1,4 @@
-import EmbeddingCodec
+@testable import EmbeddingCodec
 import LatentCore
 import Testing
 
@@ -65,6 +65,18 @@ func bitShuffleMatchesLayoutAndInverts(elementSize: Int, count: Int) {
     let shuffled = apply(shuffleBits, input, elementSize: elementSize)
     #expect(shuffled == referenceBitShuffle(input, elementSize: elementSize), "seed \(seed)")
     #expect(apply(unshuffleBits, shuffled, elementSize: elementSize) == input, "seed \(seed)")
+}
+
+/// The portable tiles alone, on CPUs where the SIMD kernels (CBitShuffle) would do most of it.
+@Test(arguments: [4], shuffleCounts)
+func portableBitShuffleMatchesLayoutAndInverts(elementSize: Int, count: Int) {
+    let seed = UInt64(elementSize * 5_000_011 + count)
+    let input = randomBytes(count * elementSize, seed: seed)
+    let shuffle = { (s: UnsafeRawBufferPointer, e: Int, d: UnsafeMutableRawBufferPointer) in Shuffle.shuffleBits(s, elementSize: e, into: d, simd: false) }
+    let unshuffle = { (s: UnsafeRawBufferPointer, e: Int, d: UnsafeMutableRawBufferPointer) in Shuffle.unshuffleBits(s, elementSize: e, into: d, simd: false) }
+    let shuffled = apply(shuffle, input, elementSize: elementSize)
+    #expect(shuffled == referenceBitShuffle(input, elementSize: elementSize), "seed \(seed)")
+    #expect(apply(unshuffle, shuffled, elementSize: elementSize) == input, "seed \(seed)")
 }
 
 /// Unshuffling is also a right inverse: any byte string is a valid shuffled buffer.
