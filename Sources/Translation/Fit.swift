@@ -96,10 +96,13 @@ extension Translator {
         ridgeLambda: Double = Estimator.defaultRidgeLambda,
         epsilon: Double = Double(Float.ulpOfOne), measureResidual: Bool = true
     ) throws(TranslationError) -> (Translator, FitReport) {
-        try validate(source.rows, target.rows, firstNonFinite(source), firstNonFinite(target))
+        let procrustes = estimator == .ortho || estimator == .scaledOrtho
+        // The Procrustes path finds NaN/Inf through the statistics it computes anyway (one
+        // pass fewer over the anchors); the others look first.
+        try validate(source.rows, target.rows, procrustes ? nil : firstNonFinite(source), procrustes ? nil : firstNonFinite(target))
         try validate(estimator, ridgeLambda)
         let (precise, spectrum): (Float64Translator, Spectrum)
-        if estimator == .ortho || estimator == .scaledOrtho {
+        if procrustes {
             (precise, spectrum) = try fitProcrustes(source, target, estimator, scaling, epsilon)
         } else {
             (precise, spectrum) = try fitCore(widened(source), widened(target), estimator, scaling, ridgeLambda, epsilon,
@@ -262,7 +265,9 @@ extension Translator {
     ) throws(TranslationError) -> (Float64Translator, Spectrum) {
         precondition(source.columns > 0 && target.columns > 0, "fit: a space with 0 dimensions")
         let sx = Standardizer(fitting: source, scaling: scaling, epsilon: epsilon)
+        try requireFinite(source, sx, scaling: scaling, .source)
         let sy = Standardizer(fitting: target, scaling: scaling, epsilon: epsilon)
+        try requireFinite(target, sy, scaling: scaling, .target)
         let (x, nx, energy) = Standardizer.scaledToFloat(source, sx, normalize: scaling == .l2,
                                                          energy: estimator == .scaledOrtho)
         let (y, ny, _) = Standardizer.scaledToFloat(target, sy, normalize: scaling == .l2, energy: false)
@@ -270,6 +275,14 @@ extension Translator {
             try procrustes(widened(gemm(x, y, transposeA: true)), estimator, energy: energy, fast: true)
         }
     }
+}
+
+/// A NaN or ±Inf anywhere makes its column's mean (or spread) non-finite, so finite statistics
+/// clear the anchors without a pass of their own; without statistics (`none`) they are searched.
+private func requireFinite(_ m: Matrix<Float>, _ statistics: Standardizer, scaling: Scaling,
+                           _ side: TranslationError.Side) throws(TranslationError) {
+    if scaling != .none && statistics.shift.allSatisfy(\.isFinite) && statistics.scale.allSatisfy(\.isFinite) { return }
+    if let bad = firstNonFinite(m) { throw TranslationError(.nonFinite(side: side, row: bad.row, column: bad.column)) }
 }
 
 private struct Spectrum {

@@ -50,6 +50,7 @@ import LatentCore
         let x = randomMatrix(30, 7, seed: 11, as: Double.self)
         let g = gram(x)
         #expect(maxAbsDifference(g, gemm(x, x, transposeA: true)) < 1e-12)
+        #expect(maxAbsDifference(gram(x, outer: true), gemm(x, x, transposeB: true)) < 1e-12)
         let (values, maybeVectors) = try symmetricEigen(g)
         let v = try #require(maybeVectors)
         #expect(values == values.sorted())

@@ -153,15 +153,22 @@ func offset(_ m: Matrix<Double>, seed: UInt64) -> Matrix<Double> {
         }
     }
 
-    @Test(arguments: [Float.nan, .infinity, -.infinity])
-    func nonFiniteAnchorsNameSideRowAndColumn(bad: Float) {
+    // The Procrustes fits find NaN/Inf through their statistics, the others by a search first:
+    // every estimator and scaling must name the same side, row and column.
+    @Test(arguments: [Float.nan, .infinity, -.infinity], Scaling.allCases)
+    func nonFiniteAnchorsNameSideRowAndColumn(bad: Float, scaling: Scaling) {
         var broken = x
         broken[2, 1] = bad
-        #expect(throws: TranslationError(.nonFinite(side: .source, row: 2, column: 1))) {
-            try Translator.fit(source: broken, target: x, estimator: .ortho, scaling: .standard)
-        }
-        #expect(throws: TranslationError(.nonFinite(side: .target, row: 2, column: 1))) {
-            try Translator.fit(source: x, target: broken, estimator: .ortho, scaling: .standard)
+        for estimator in [Estimator.ortho, .scaledOrtho, .linear] {
+            #expect(throws: TranslationError(.nonFinite(side: .source, row: 2, column: 1))) {
+                try Translator.fit(source: broken, target: x, estimator: estimator, scaling: scaling)
+            }
+            #expect(throws: TranslationError(.nonFinite(side: .target, row: 2, column: 1))) {
+                try Translator.fit(source: x, target: broken, estimator: estimator, scaling: scaling)
+            }
+            #expect(throws: TranslationError(.nonFinite(side: .source, row: 2, column: 1))) {
+                try Translator.fit(source: broken, target: broken, estimator: estimator, scaling: scaling)
+            }
         }
         #expect(TranslationError(.nonFinite(side: .target, row: 2, column: 1)).description
                 == "target anchors contain NaN or infinity at row 2, column 1")
