@@ -1,5 +1,5 @@
 public import LatentCore
-public import LinearAlgebra
+import LinearAlgebra
 import Foundation
 
 /// What fitting found out about the anchors.
