@@ -21,11 +21,13 @@ let package = Package(
 
         // SIMD bit-shuffle kernels (SSE2, AVX2 chosen at run time); EmbeddingCodec's Shuffle wraps them.
         .target(name: "CBitShuffle"),
+        // AVX2/FMA dot products of one query against many rows (chosen at run time).
+        .target(name: "CDotProducts"),
         .target(name: "LatentCore"),
         .target(name: "LinearAlgebra", dependencies: ["LatentCore", "COpenBLAS"]),
         .target(name: "EmbeddingCodec", dependencies: ["LatentCore", "CLZ4", "CZlib", "CBitShuffle"]),
         .target(name: "Translation", dependencies: ["LatentCore", "LinearAlgebra"]),
-        .target(name: "NeighborSearch", dependencies: ["LatentCore", "LinearAlgebra"]),
+        .target(name: "NeighborSearch", dependencies: ["LatentCore", "LinearAlgebra", "CDotProducts"]),
         .target(name: "Alignment", dependencies: ["LatentCore", "LinearAlgebra", "Translation", "NeighborSearch"]),
         .target(
             name: "Storage",

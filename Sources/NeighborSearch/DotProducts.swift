@@ -1,3 +1,5 @@
+import CDotProducts
+
 /// Up to this many queries, `dotProducts` beats `sgemm` (measured at 100,000 × 768: one pass
 /// over the database is the whole cost, and `sgemm` reads it once per query tile anyway).
 let fewQueries = 4
@@ -17,6 +19,8 @@ func dotProducts(
         for i in 0..<(m * n) { c[i] = 0 }
         return
     }
+    // One query (`knn --key K`): the C kernel, where the CPU has AVX2 and FMA.
+    if m == 1 && ldb_dot_rows(a.baseAddress!, b.baseAddress!, n, d, alpha, c.baseAddress!) != 0 { return }
     let qs = UnsafeRawPointer(a.baseAddress!), xs = UnsafeRawPointer(b.baseAddress!)
     let vectorEnd = d & ~15
     let stride = d * MemoryLayout<Float>.stride

@@ -169,3 +169,25 @@ func skippedGroupsKeepTiesAndReportNonFinite(metric: Metric) throws {
         #expect(found?.kind == .nonFinite(what: "database", row: 181, column: 5), "\(metric) \(bad)")
     }
 }
+
+@Test("one query's dot products (the AVX2 kernel where the CPU has it) match a Float64 loop, for every width", arguments: [1, 7, 8, 31, 32, 33, 768, 769])
+func oneQueryDotProductsMatchFloat64(depth: Int) {
+    var rng = SeededGenerator(seed: UInt64(depth))
+    let rows = 37
+    let query = (0..<depth).map { _ in rng.gaussian() }
+    let database = (0..<(rows * depth)).map { _ in rng.gaussian() }
+    var out = [Float](repeating: .nan, count: rows)
+    query.withUnsafeBufferPointer { q in
+        database.withUnsafeBufferPointer { x in
+            out.withUnsafeMutableBufferPointer { dotProducts(q, rows: 1, x, rows: rows, depth: depth, alpha: -2, into: $0) }
+        }
+    }
+    for j in 0..<rows {
+        var exact = 0.0, magnitude = 0.0
+        for c in 0..<depth {
+            exact += Double(query[c]) * Double(database[j * depth + c])
+            magnitude += abs(Double(query[c]) * Double(database[j * depth + c]))
+        }
+        #expect(abs(Double(out[j]) - (-2 * exact)) <= 1e-5 * max(magnitude, 1), "row \(j) depth \(depth)")
+    }
+}
