@@ -264,9 +264,9 @@ extension Translator {
         _ source: Matrix<Float>, _ target: Matrix<Float>, _ estimator: Estimator, _ scaling: Scaling, _ epsilon: Double
     ) throws(TranslationError) -> (Float64Translator, Spectrum) {
         precondition(source.columns > 0 && target.columns > 0, "fit: a space with 0 dimensions")
-        let sx = Standardizer(fitting: source, scaling: scaling, epsilon: epsilon)
+        let sx = Standardizer.fittingInOnePass(source, scaling: scaling, epsilon: epsilon)
         try requireFinite(source, sx, scaling: scaling, .source)
-        let sy = Standardizer(fitting: target, scaling: scaling, epsilon: epsilon)
+        let sy = Standardizer.fittingInOnePass(target, scaling: scaling, epsilon: epsilon)
         try requireFinite(target, sy, scaling: scaling, .target)
         let (x, nx, energy) = Standardizer.scaledToFloat(source, sx, normalize: scaling == .l2,
                                                          energy: estimator == .scaledOrtho)

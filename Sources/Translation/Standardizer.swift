@@ -45,6 +45,41 @@ public struct Standardizer: Sendable {
         }
     }
 
+    /// The same statistics in one pass instead of two, for the Procrustes fit's Float32 anchors:
+    /// sums of `x − x₀` and its square, shifted by the first row `x₀` so that a column's offset
+    /// (large next to its spread in real embeddings) does not cancel. Agrees with the two-pass
+    /// `init(fitting:scaling:epsilon:)` to ~1e-15 relative; a NaN or ±Inf anywhere makes its
+    /// column's statistics non-finite, as there.
+    static func fittingInOnePass(_ x: Matrix<Float>, scaling: Scaling, epsilon: Double) -> Standardizer {
+        let n = x.rows, d = x.columns
+        var result = Standardizer(fitting: Matrix<Float>(rows: 0, columns: d), scaling: .none, epsilon: epsilon)
+        guard scaling != .none, n > 0 else { return result }
+        var sums = [Double](repeating: 0, count: d), squares = [Double](repeating: 0, count: d)
+        var origin = [Double](repeating: 0, count: d)
+        x.elements.withUnsafeBufferPointer { p in
+            origin.withUnsafeMutableBufferPointer { o in
+                sums.withUnsafeMutableBufferPointer { s in
+                    squares.withUnsafeMutableBufferPointer { q in
+                        for j in 0..<d { o[j] = Double(p[j]) }
+                        for i in 1..<n {
+                            let row = p.baseAddress! + i &* d
+                            for j in 0..<d { let v = Double(row[j]) - o[j]; s[j] += v; q[j] += v * v }
+                        }
+                    }
+                }
+            }
+        }
+        result.shift = (0..<d).map { origin[$0] + sums[$0] / Double(n) }
+        guard scaling != .center else { return result }
+        result.scale = (0..<d).map { j in
+            let std = (max(squares[j] - sums[j] * sums[j] / Double(n), 0) / Double(n - 1)).squareRoot()
+            return std < 10 * epsilon || std == 0 ? 1 : std
+        }
+        // NaN/Inf: keep them visible in the statistics (max(NaN, 0) above would hide a NaN).
+        for j in 0..<d where !squares[j].isFinite || !sums[j].isFinite { result.scale[j] = .nan }
+        return result
+    }
+
     /// `x ← (x − shift) / scale`, row by row.
     public static func apply(_ x: inout Matrix<Double>, shift: [Double], scale: [Double]) {
         let d = x.columns, n = x.rows

@@ -40,3 +40,21 @@ import LinearAlgebra
         }
     }
 }
+
+/// The Procrustes fit's one-pass statistics against the two-pass ones, on columns with a large
+/// offset next to their spread, a dead (constant) column and a near-dead one.
+@Test(arguments: [Scaling.standard, .center, .l2])
+func onePassStatisticsMatchTwoPass(scaling: Scaling) {
+    var m = Matrix<Float>(converting: offset(gaussian(500, 6, seed: 90), seed: 91))
+    for i in 0..<500 {
+        m[i, 0] = 1_000 + Float(i % 7) * 0.001   // offset 1e6 × the spread
+        m[i, 1] = 0.25                          // dead
+        m[i, 2] = 0.5 + (i % 2 == 0 ? 1e-7 : -1e-7)
+    }
+    let one = Standardizer.fittingInOnePass(m, scaling: scaling, epsilon: Double.ulpOfOne)
+    let two = Standardizer(fitting: m, scaling: scaling, epsilon: Double.ulpOfOne)
+    for j in 0..<6 {
+        #expect(abs(one.shift[j] - two.shift[j]) <= 1e-12 * max(1, abs(two.shift[j])), "shift \(j)")
+        #expect(abs(one.scale[j] - two.scale[j]) <= 1e-9 * two.scale[j], "scale \(j): \(one.scale[j]) vs \(two.scale[j])")
+    }
+}
