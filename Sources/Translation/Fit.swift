@@ -268,13 +268,47 @@ extension Translator {
         try requireFinite(source, sx, scaling: scaling, .source)
         let sy = Standardizer.fittingInOnePass(target, scaling: scaling, epsilon: epsilon)
         try requireFinite(target, sy, scaling: scaling, .target)
-        let (x, nx, energy) = Standardizer.scaledToFloat(source, sx, normalize: scaling == .l2,
+        let (cross, nx, ny, energy) = scaledCrossProduct(source, sx, target, sy, normalize: scaling == .l2,
                                                          energy: estimator == .scaledOrtho)
-        let (y, ny, _) = Standardizer.scaledToFloat(target, sy, normalize: scaling == .l2, energy: false)
         return try packed(estimator, scaling, sx, sy, nx, ny) { () throws(LinearAlgebraError) in
-            try procrustes(widened(gemm(x, y, transposeA: true)), estimator, energy: energy, fast: true)
+            try procrustes(widened(cross), estimator, energy: energy, fast: true)
         }
     }
+}
+
+/// `XsᵀYs` of the scaled anchors (d1 × d2, `sgemm`), scaled block by block into two small
+/// reused buffers and accumulated (`beta = 1`), instead of two scaled n × d copies: at
+/// n = 5,000 those cost more in page faults than the scaling itself. Also the mean norms
+/// before L2 normalisation (nil without `normalize`) and, with `energy`, the source's sum of squares.
+private func scaledCrossProduct(
+    _ source: Matrix<Float>, _ sx: Standardizer, _ target: Matrix<Float>, _ sy: Standardizer, normalize: Bool, energy: Bool
+) -> (Matrix<Float>, Double?, Double?, Double) {
+    let n = source.rows, d1 = source.columns, d2 = target.columns
+    let blockRows = 256
+    var bx = [Float](repeating: 0, count: blockRows * d1), by = [Float](repeating: 0, count: blockRows * d2)
+    var rowX = [Double](repeating: 0, count: d1), rowY = [Double](repeating: 0, count: d2)
+    let inverseX = sx.scale.map { 1 / $0 }, inverseY = sy.scale.map { 1 / $0 }
+    var cross = Matrix<Float>(rows: d1, columns: d2)
+    var normsX = 0.0, normsY = 0.0, sumSquares = 0.0
+    for start in stride(from: 0, to: n, by: blockRows) {
+        let rows = start..<min(start + blockRows, n)
+        bx.withUnsafeMutableBufferPointer { px in
+            by.withUnsafeMutableBufferPointer { py in
+                let (nxPart, ePart) = Standardizer.scaleRows(source, rows, shift: sx.shift, inverseScale: inverseX, normalize: normalize,
+                                                            energy: energy, into: px.baseAddress!, scratch: &rowX)
+                let (nyPart, _) = Standardizer.scaleRows(target, rows, shift: sy.shift, inverseScale: inverseY, normalize: normalize,
+                                                        energy: false, into: py.baseAddress!, scratch: &rowY)
+                normsX += nxPart; normsY += nyPart; sumSquares += ePart
+                cross.withUnsafeMutableElements { pc in
+                    gemm(rows: d1, columns: d2, inner: rows.count,
+                         a: UnsafeBufferPointer(px), leadingA: d1, transposeA: true,
+                         b: UnsafeBufferPointer(py), leadingB: d2, c: pc, leadingC: d2, alpha: 1, beta: 1)
+                }
+            }
+        }
+    }
+    let mean = { (total: Double) -> Double? in normalize ? (n > 0 ? total / Double(n) : 0) : nil }
+    return (cross, mean(normsX), mean(normsY), sumSquares)
 }
 
 /// A NaN or ±Inf anywhere makes its column's mean (or spread) non-finite, so finite statistics

@@ -95,47 +95,42 @@ public struct Standardizer: Sendable {
         }
     }
 
-    /// `(x − shift) / scale` computed in Float64, then, with `normalize`, each row divided by
-    /// its norm as ``normalizeRows(_:)`` does, then rounded once to Float32: the numbers of
-    /// widening, ``apply(_:shift:scale:)`` and narrowing, in one pass and one buffer.
-    /// Also returns the mean norm before normalising (nil without `normalize`) and, with
-    /// `energy`, the sum of squares of the result (in Float64, before rounding; else 0).
-    /// Multiplies by `1 / scale` (within an ulp of dividing in Float64, far below the Float32
-    /// rounding that follows) so that the pass vectorises.
-    static func scaledToFloat(_ x: Matrix<Float>, _ statistics: Standardizer, normalize: Bool, energy wantsEnergy: Bool)
-        -> (Matrix<Float>, meanNorm: Double?, energy: Double)
-    {
-        let n = x.rows, d = x.columns
-        let inverseScale = statistics.scale.map { 1 / $0 }
-        var row = [Double](repeating: 0, count: d)
+    /// Rows `rows` of `x`, as `(x − shift) / scale` computed in Float64, then, with `normalize`,
+    /// divided by their norm as ``normalizeRows(_:)`` does, then rounded once to Float32 into
+    /// `out` (row-major, `rows.count × d`): the numbers of widening, ``apply(_:shift:scale:)``
+    /// and narrowing, without the Float64 copies. Returns the sum of the rows' norms before
+    /// normalising (0 without `normalize`) and, with `energy`, the sum of squares of the result
+    /// (in Float64, before rounding; else 0). Multiplies by `inverseScale` (within an ulp of
+    /// dividing in Float64, far below the Float32 rounding that follows) so that it vectorises.
+    static func scaleRows(
+        _ x: Matrix<Float>, _ rows: Range<Int>, shift: [Double], inverseScale: [Double], normalize: Bool,
+        energy wantsEnergy: Bool, into out: UnsafeMutablePointer<Float>, scratch row: inout [Double]
+    ) -> (normSum: Double, energy: Double) {
+        let d = x.columns
         var totalNorm = 0.0, energy = 0.0
-        let out = [Float](unsafeUninitializedCapacity: n * d) { buffer, count in
-            x.elements.withUnsafeBufferPointer { p in
-                statistics.shift.withUnsafeBufferPointer { shift in
-                    inverseScale.withUnsafeBufferPointer { inverse in
-                        row.withUnsafeMutableBufferPointer { r in
-                            for i in 0..<n {
-                                let source = p.baseAddress! + i &* d, destination = buffer.baseAddress! + i &* d
-                                for j in 0..<d { r[j] = (Double(source[j]) - shift[j]) * inverse[j] }
-                                if normalize {
-                                    var sum = 0.0
-                                    for j in 0..<d { sum += r[j] * r[j] }
-                                    let norm = sum.squareRoot()
-                                    totalNorm += norm
-                                    let divisor = max(norm, 1e-12)
-                                    for j in 0..<d { r[j] /= divisor }
-                                }
-                                if wantsEnergy { for j in 0..<d { energy += r[j] * r[j] } }
-                                for j in 0..<d { destination[j] = Float(r[j]) }
+        x.elements.withUnsafeBufferPointer { p in
+            shift.withUnsafeBufferPointer { shift in
+                inverseScale.withUnsafeBufferPointer { inverse in
+                    row.withUnsafeMutableBufferPointer { r in
+                        for (k, i) in rows.enumerated() {
+                            let source = p.baseAddress! + i &* d, destination = out + k &* d
+                            for j in 0..<d { r[j] = (Double(source[j]) - shift[j]) * inverse[j] }
+                            if normalize {
+                                var sum = 0.0
+                                for j in 0..<d { sum += r[j] * r[j] }
+                                let norm = sum.squareRoot()
+                                totalNorm += norm
+                                let divisor = max(norm, 1e-12)
+                                for j in 0..<d { r[j] /= divisor }
                             }
+                            if wantsEnergy { for j in 0..<d { energy += r[j] * r[j] } }
+                            for j in 0..<d { destination[j] = Float(r[j]) }
                         }
                     }
                 }
             }
-            count = n * d
         }
-        let meanNorm: Double? = normalize ? (n > 0 ? totalNorm / Double(n) : 0) : nil
-        return (Matrix(rows: n, columns: d, elements: out), meanNorm, energy)
+        return (totalNorm, energy)
     }
 
     /// Divides every row by `max(‖row‖, 1e-12)` (torch `F.normalize`: a zero row stays zero)
