@@ -161,4 +161,52 @@ import Testing
         }
         print("fit kill drill (run \(String(format: "%.2f", duration)) s): translator present after \(present) of 5 kills")
     }
+
+    @Test func migrateKilledMidwayLeavesNoPartialSpace() throws {
+        let cli = try CLIHarness()
+        let base = cli.store
+        let rows = 4_000
+        let e5 = try cli.writeNPY(try Self.tiledSample("e5", rows: rows), "e5.npy")
+        try cli.ok(["register", "e5/tiles", "--embeddings", e5])
+        try cli.ok(["register", "minilm/tiles", "--embeddings", try cli.writeNPY(try Self.tiledSample("minilm", rows: rows), "minilm.npy")])
+        try cli.ok(["register", "e5/corpus", "--embeddings", e5])
+        try cli.ok(["anchors", "create", "many", "--from", "e5/tiles", "--to", "minilm/tiles", "--count", "2000", "--seed", "1"])
+        let migrate = ["migrate", "--from", "e5/tiles", "--to", "minilm/tiles", "--anchors", "many", "--dataset", "corpus",
+                       "--as", "minilm/corpus"]
+
+        // An uninterrupted run gives the duration to spread the kills over and the expected space.
+        let probe = cli.path("probe.db")
+        try Self.copyStore(base, to: probe)
+        let started = Date()
+        try cli.ok(migrate, store: probe)
+        let duration = Date().timeIntervalSince(started)
+        try cli.ok(["export", "minilm/corpus", "--output", cli.path("expected.npy")], store: probe)
+        let expected = try Self.bytes(cli.path("expected.npy"))
+        let corpusBytes = try Self.bytes(e5)
+        Self.removeStore(probe)
+
+        var outcomes: [String] = []
+        for (i, delay) in Self.moments(count: 8, duration: duration, seed: Self.seed + 2).enumerated() {
+            let store = cli.path("migrate-kill-\(i).db")
+            try Self.copyStore(base, to: store)
+            _ = try Self.killAfter(delay, cli, migrate, store: store)
+            let names = try #require(try Self.spaceNames(cli, store: store))
+            let check = try cli.run(["check", "--json"], store: store)
+            #expect(check.status == 0, "check after a migrate killed at \(delay) s: \(check.stdout) \(check.stderr)")
+            // The source corpus is untouched, and the migrated space is absent or whole.
+            try cli.ok(["export", "e5/corpus", "--output", cli.path("corpus-out.npy")], store: store)
+            #expect(try Self.bytes(cli.path("corpus-out.npy")) == corpusBytes, "e5/corpus changed after a kill at \(delay) s")
+            if names.contains("minilm/corpus") {
+                try cli.ok(["export", "minilm/corpus", "--output", cli.path("migrated-out.npy")], store: store)
+                #expect(try Self.bytes(cli.path("migrated-out.npy")) == expected, "minilm/corpus is partial after a kill at \(delay) s")
+                outcomes.append("complete")
+            } else {
+                outcomes.append("absent")
+            }
+            Self.removeStore(store)
+        }
+        print("migrate kill drill (run \(String(format: "%.2f", duration)) s): " +
+              Dictionary(grouping: outcomes, by: { $0 }).map { "\($0.key) \($0.value.count)" }.sorted().joined(separator: ", "))
+        #expect(outcomes.contains("absent"), "no kill interrupted the migration: the drill tested nothing")
+    }
 }
