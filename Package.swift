@@ -5,8 +5,13 @@ let package = Package(
     name: "LatentDB",
     products: [
         .library(name: "LatentDB", targets: ["LatentDB"]),
-        // For tools/fuzz, a package of its own that depends on this one by path.
+        // For tools/fuzz and tools/bench, packages of their own that depend on this one by path.
         .library(name: "EmbeddingCodec", targets: ["EmbeddingCodec"]),
+        .library(name: "LatentCore", targets: ["LatentCore"]),
+        .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
+        .library(name: "Translation", targets: ["Translation"]),
+        .library(name: "NeighborSearch", targets: ["NeighborSearch"]),
+        .library(name: "Alignment", targets: ["Alignment"]),
         .executable(name: "latentdb", targets: ["latentdb"]),
     ],
     dependencies: [
@@ -35,16 +40,11 @@ let package = Package(
         .target(
             name: "LatentDB",
             dependencies: ["LatentCore", "LinearAlgebra", "EmbeddingCodec", "Translation", "NeighborSearch", "Storage", "Alignment"]),
+        // The CLI (Sources/CLI: no two paths differ only in case, so a macOS checkout works).
         .executableTarget(
             name: "latentdb",
-            dependencies: ["LatentDB", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-
-        // Benchmarks (run with `swift run -c release NAME`; see tools/README.md).
-        .executableTarget(name: "codec-bench", dependencies: ["EmbeddingCodec"], path: "tools/codec-bench"),
-        .executableTarget(name: "fit-bench", dependencies: ["LatentCore", "LinearAlgebra", "Translation"], path: "tools/fit-bench"),
-        .executableTarget(name: "alignment-bench", dependencies: ["Alignment", "EmbeddingCodec", "NeighborSearch"], path: "tools/alignment-bench", exclude: ["README.md"]),
-        .executableTarget(name: "read-bench", dependencies: ["LatentDB"], path: "tools/read-bench"),
-        .executableTarget(name: "knn-bench", dependencies: ["NeighborSearch", "LatentCore", "COpenBLAS"], path: "tools/knn-bench"),
+            dependencies: ["LatentDB", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/CLI"),
 
         .testTarget(name: "LatentCoreTests", dependencies: ["LatentCore"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),

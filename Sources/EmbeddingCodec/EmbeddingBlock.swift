@@ -11,7 +11,7 @@ public enum BlockCodec: String, CaseIterable, Sendable {
     case bitshuffleLZ4 = "bitshuffle-lz4"
 
     /// Best ratio on the real embeddings in `fortunes` (e5, minilm, glove50), measured with
-    /// `swift run -c release codec-bench`: see `schema/FORMAT.md`.
+    /// `swift run -c release --package-path tools/bench codec-bench`: see `schema/FORMAT.md`.
     public static let defaultCodec: BlockCodec = .bitshuffleLZ4
 
     /// The codec byte of the block header.

@@ -19,7 +19,7 @@ public final class LatentStore: Sendable {
         }
     }
 
-    /// Rows per block: about 2 MiB raw, where the codec's ratio levels off (tools/codec-bench)
+    /// Rows per block: about 2 MiB raw, where the codec's ratio levels off (tools/bench codec-bench)
     /// and streaming a space keeps only a few MiB in memory.
     public static func blockRows(dimension: Int) -> Int {
         EmbeddingBlock.recommendedRows(columns: dimension)

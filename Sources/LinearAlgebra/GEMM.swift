@@ -141,6 +141,12 @@ public func setThreadCount(_ count: Int) {
 /// The number of threads OpenBLAS currently uses (`openblas_get_num_threads`).
 public func threadCount() -> Int { Int(openblas_get_num_threads()) }
 
+/// OpenBLAS's build configuration and the kernel it chose for this CPU, for benchmark reports
+/// (`openblas_get_config`, `openblas_get_corename`).
+public func blasDescription() -> (config: String, core: String) {
+    (openblas_get_config().map { String(cString: $0) } ?? "?", openblas_get_corename().map { String(cString: $0) } ?? "?")
+}
+
 extension Matrix {
     /// Mutable access to the elements without a copy.
     ///

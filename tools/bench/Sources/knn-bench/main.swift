@@ -9,9 +9,9 @@
 //   (cd /work/shared/bench && ~/.venvs/bench/bin/python anchor_knn.py --queries 1,100,10000 \
 //       --libs faiss,faiss_blas --metrics ip --threads 1)
 // and report ratios, not absolute figures.
-import COpenBLAS
 import Foundation
 import LatentCore
+import LinearAlgebra
 import NeighborSearch
 
 struct Options {
@@ -72,13 +72,12 @@ let options = Options(Array(CommandLine.arguments.dropFirst()))
 log("generating \(options.n) × \(options.d) database…")
 let database = embeddings(rows: options.n, columns: options.d, seed: 0)
 let allQueries = embeddings(rows: options.queries.max() ?? 1, columns: options.d, seed: 1)
-let core = openblas_get_corename().map { String(cString: $0) } ?? "?"
-let config = openblas_get_config().map { String(cString: $0) } ?? "?"
+let (config, core) = blasDescription()
 log("OpenBLAS \(config), core \(core)")
 
 var results: [[String: Any]] = []
 for threads in options.threads {
-    openblas_set_num_threads(Int32(threads))
+    setThreadCount(threads)
     for q in options.queries {
         let queries = allQueries.gatherRows(0..<q)
         _ = try NeighborAccumulator.search(queries: queries.gatherRows(0..<1), database: database, k: options.k,
