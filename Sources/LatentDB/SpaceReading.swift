@@ -5,8 +5,8 @@ import Storage
 
 /// A space read whole: its record, items (row order) and matrix.
 public struct LoadedSpace: Sendable {
-    public let record: SpaceRecord
-    public let items: [ItemRecord]
+    let record: SpaceRecord
+    let items: [ItemRecord]
     public let matrix: Matrix<Float>
 
     public var keys: [ItemKey] { items.map(\.key) }
@@ -159,10 +159,9 @@ extension LatentStore {
     }
 
     /// Streams a space block by block: `body(firstRow, block)`.
-    public func forEachBlock(of name: SpaceName, _ body: (SpaceRecord, Int, Matrix<Float>) throws -> Void) throws {
+    public func forEachBlock(of name: SpaceName, _ body: (Int, Matrix<Float>) throws -> Void) throws {
         try read { tx in
-            let space = try tx.space(name)
-            try Self.forEachBlock(tx, space: space) { try body(space, $0, $1) }
+            try Self.forEachBlock(tx, space: try tx.space(name), body)
         }
     }
 

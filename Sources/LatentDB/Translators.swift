@@ -213,7 +213,7 @@ extension LatentStore {
 
     public func translators() throws -> [TranslatorSummary] {
         try read { tx in
-            let versions = Dictionary(try tx.spaces().map { ($0.name.description, $0.version) }, uniquingKeysWith: { a, _ in a })
+            let versions = try Self.currentVersions(tx)
             return try tx.translators().map { r in
                 TranslatorSummary(fingerprint: r.fingerprint, from: r.sourceSpace, to: r.targetSpace, sourceModel: r.sourceModel,
                                   targetModel: r.targetModel, method: Estimator(rawValue: r.estimator)?.cliName ?? r.estimator,
