@@ -57,7 +57,7 @@ extension LatentStore {
     }
 
     private func knn(from: SpaceName, to: SpaceName, choice: TranslatorChoice, input: QueryInput, k: Int,
-                     metric: Metric, csls: Bool, confirm: (StoreTransaction) throws -> Void) throws -> KNNSummary {
+                     metric: Metric, csls: Bool, confirm: (any StorageTransaction) throws -> Void) throws -> KNNSummary {
         let (translator, fingerprint, _) = try resolveTranslator(from: from, to: to, choice: choice)
         // Query vectors given as a file are read before; stored ones (keys) are read in the same
         // transaction as the search, so both come from one version of a space a writer replaces.
@@ -129,7 +129,7 @@ extension LatentStore {
         try read { tx in try Self.translatedSourceSet(tx, from: from, translator: translator, fallback: fallback) }
     }
 
-    static func translatedSourceSet(_ tx: StoreTransaction, from: SpaceName, translator: TranslationPath?, fallback: Matrix<Float>) throws -> Matrix<Float> {
+    static func translatedSourceSet(_ tx: any StorageTransaction, from: SpaceName, translator: TranslationPath?, fallback: Matrix<Float>) throws -> Matrix<Float> {
         guard try tx.findSpace(from) != nil else { return fallback }
         let source = try load(tx, from).matrix
         return translator?.translate(source) ?? source
@@ -158,7 +158,7 @@ extension LatentStore {
     }
 
     private func classify(from: SpaceName, to: SpaceName, choice: TranslatorChoice, input: QueryInput,
-                          decoder: DecoderKind, confirm: (StoreTransaction) throws -> Void) throws -> ClassifySummary {
+                          decoder: DecoderKind, confirm: (any StorageTransaction) throws -> Void) throws -> ClassifySummary {
         let (translator, fingerprint, _) = try resolveTranslator(from: from, to: to, choice: choice)
         let sourceDimension = try translator?.sourceDimension ?? space(from).dimension
         // Stored query rows and the target are read in one transaction: one version of each.

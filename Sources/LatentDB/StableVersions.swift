@@ -11,7 +11,7 @@ import Storage
 extension LatentStore {
     static let stableVersionAttempts = 3
 
-    func withStableVersions<T>(_ spaces: [SpaceName], _ body: (_ confirm: (StoreTransaction) throws -> Void) throws -> T) throws -> T {
+    func withStableVersions<T>(_ spaces: [SpaceName], _ body: (_ confirm: (any StorageTransaction) throws -> Void) throws -> T) throws -> T {
         for _ in 0..<Self.stableVersionAttempts {
             let before = try read { tx in try spaces.map { try tx.findSpace($0)?.version } }
             do {
