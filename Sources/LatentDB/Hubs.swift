@@ -102,7 +102,7 @@ extension LatentStore {
     }
 
     /// The hub's path read in the caller's transaction.
-    static func hubPath(_ tx: StoreTransaction, _ name: String, from: SpaceName, to: SpaceName) throws -> TranslationPath {
+    static func hubPath(_ tx: any StorageTransaction, _ name: String, from: SpaceName, to: SpaceName) throws -> TranslationPath {
         let versions = try Self.currentVersions(tx)
         guard let hub = try tx.hub(named: name) else {
             throw LatentError(.unknownHub(name, known: try tx.hubs().map(\.name)))

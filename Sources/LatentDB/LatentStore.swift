@@ -3,17 +3,21 @@ import Foundation
 import LatentCore
 import Storage
 
-/// The façade a program uses: one store file, and everything LatentDB does with it.
+/// The façade a program uses: one store, and everything LatentDB does with it.
 public final class LatentStore: Sendable {
     public static let libraryVersion = "0.1.0"
 
-    let store: Store
-    public var path: String { store.path }
+    let store: any StorageBackend
+    /// Where the store is: a file path, or a `postgresql://` URI (never with a password).
+    public var path: String { store.location }
+    /// The schema version of this store.
+    public var schemaVersion: Int { store.schemaVersion }
 
-    /// Opens (and with `create`, creates) the store at `path`.
+    /// Opens (and with `create`, creates) the store at `path`: an SQLite file, or a PostgreSQL
+    /// database named by a `postgresql://` or `postgres://` URI.
     public init(path: String, create: Bool = false) throws {
         do {
-            store = try Store.open(path: path, create: create)
+            store = try openStorage(at: path, create: create)
         } catch {
             throw LatentError.classify(error)
         }
@@ -26,11 +30,11 @@ public final class LatentStore: Sendable {
     }
 
     /// Runs a read transaction, classifying failures for the CLI.
-    func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+    func read<T>(_ body: (any StorageTransaction) throws -> T) throws -> T {
         do { return try store.read(body) } catch let restart as SpaceVersionsChanged { throw restart } catch { throw LatentError.classify(error) }
     }
 
-    func write<T>(bulk: Bool = false, _ body: (StoreTransaction) throws -> T) throws -> T {
+    func write<T>(bulk: Bool = false, _ body: (any StorageTransaction) throws -> T) throws -> T {
         do { return try store.write(bulk: bulk, body) } catch let restart as SpaceVersionsChanged { throw restart } catch { throw LatentError.classify(error) }
     }
 
@@ -76,6 +80,11 @@ public final class LatentStore: Sendable {
 
     public func vacuum() throws {
         do { try store.vacuum() } catch { throw LatentError.classify(error) }
+    }
+
+    /// Bytes the store takes on disk (for a PostgreSQL store: its database's size).
+    public func storedBytes() throws -> Int {
+        do { return try store.storedBytes() } catch { throw LatentError.classify(error) }
     }
 }
 

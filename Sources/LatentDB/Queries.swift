@@ -89,7 +89,7 @@ extension LatentStore {
         try read { tx in try Self.translatedSourceSet(tx, from: from, translator: translator, fallback: fallback) }
     }
 
-    static func translatedSourceSet(_ tx: StoreTransaction, from: SpaceName, translator: TranslationPath?, fallback: Matrix<Float>) throws -> Matrix<Float> {
+    static func translatedSourceSet(_ tx: any StorageTransaction, from: SpaceName, translator: TranslationPath?, fallback: Matrix<Float>) throws -> Matrix<Float> {
         guard try tx.findSpace(from) != nil else { return fallback }
         let source = try load(tx, from).matrix
         return translator?.translate(source) ?? source

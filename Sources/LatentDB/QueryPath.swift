@@ -28,7 +28,7 @@ extension LatentStore {
     /// (`withStableVersions`).
     func withTranslatedQueries<T>(from: SpaceName?, to: SpaceName?, choice: TranslatorChoice, input: QueryInput,
                                   requireTranslator: Bool = false,
-                                  _ operation: (StoreTransaction, TranslatedQueries) throws -> T) throws -> T {
+                                  _ operation: (any StorageTransaction, TranslatedQueries) throws -> T) throws -> T {
         try withStableVersions([from, to].compactMap { $0 }) { confirm in
             let (translator, fingerprint, cached) = try resolveTranslator(from: from, to: to, choice: choice)
             if requireTranslator, translator == nil { throw LatentError(.translateNeedsMap) }

@@ -121,7 +121,7 @@ extension LatentStore {
 
     /// The stored rows of `keys` in `from`, read in the caller's transaction (so that a query
     /// and the search it feeds see the same version of a space that a writer replaces).
-    static func queryRows(_ tx: StoreTransaction, keys: [String], from: SpaceName) throws -> (matrix: Matrix<Float>, keys: [String]?) {
+    static func queryRows(_ tx: any StorageTransaction, keys: [String], from: SpaceName) throws -> (matrix: Matrix<Float>, keys: [String]?) {
         let space = try tx.space(from)
         let rows = try tx.rows(ofKeys: keys, datasetID: space.datasetID)
         let unknown = keys.indices.filter { rows[$0] == nil }.map { keys[$0] }
