@@ -308,6 +308,16 @@ public enum NPY {
         try writer.finish()
     }
 
+    /// `m` as the bytes of a float32 C-order `.npy` (what `write` puts in a file), for a pipe or
+    /// an HTTP body.
+    public static func encode(_ m: Matrix<Float>) -> [UInt8] {
+        var bytes = NPYHeader.bytes(dtype: .float32, shape: [m.rows, m.columns])
+        let headerCount = bytes.count
+        bytes.reserveCapacity(headerCount + 4 * m.elements.count)
+        for v in m.elements { bytes.appendLittleEndian(v.bitPattern) }
+        return bytes
+    }
+
     /// Writes a 1-D `<i8` array, byte-identical to `np.save(path, np.array(values, dtype=np.int64))`.
     public static func write(integers: [Int64], to path: String) throws(CodecError) {
         let file = try NPYFile(creating: path)

@@ -99,6 +99,20 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case unknownDecoder = "E0220"
     case testFractionOption = "E0221"
     case kOption = "E0222"
+    // E029x: requests to `latentdb serve`.
+    case requestJSON = "E0290"
+    case requestFieldMissing = "E0291"
+    case requestFieldValue = "E0292"
+    case requestFieldsConflict = "E0293"
+    case requestRaggedVectors = "E0294"
+    case unauthorized = "E0295"
+    case requestTooLarge = "E0296"
+    case unknownRoute = "E0297"
+    case serveNeedsToken = "E0298"
+    case tokenFile = "E0299"
+    case serverNotFound = "E0289"
+    case portOption = "E0288"
+    case sizeOption = "E0287"
 
     // E03: the store and I/O.
     case storeIO = "E0301"
@@ -209,7 +223,9 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .arguments, .spaceNameSlashes, .nameEmpty, .nameTooLong, .nameCharacters, .unknownCodec, .gateSyntax,
              .needsFromAndTo, .keysNeedFrom, .translateNeedsMap, .hubTooFewSpaces, .hubRepeatsSpace, .negativeRefine,
              .ridgeLambdaOption, .conflictingOptions, .missingOption, .anchorCountOption, .sweepAnchorsOption,
-             .unknownMethod, .unknownDecoder, .testFractionOption, .kOption:
+             .unknownMethod, .unknownDecoder, .testFractionOption, .kOption, .requestJSON, .requestFieldMissing,
+             .requestFieldValue, .requestFieldsConflict, .requestRaggedVectors, .unauthorized, .requestTooLarge, .unknownRoute,
+             .serveNeedsToken, .tokenFile, .serverNotFound, .portOption, .sizeOption:
             return .usage
         case .storeIO, .storeUnreadable, .notAStore, .foreignDatabase, .storeNewer, .storeCorrupt, .storeInconsistent,
              .storeFull, .storeBusy, .corruptBlock, .blockShape, .blockRowGap, .blockRowTotal, .blockHeader, .blockSize,
@@ -599,12 +615,13 @@ extension Diagnostic {
         Diagnostic(.nonFiniteEmbedding, "\(file): row \(row), column \(column) is \(value); NaN and ±Inf are refused (they would vanish silently from search results)")
     }
 
-    public static func nonFiniteQuery(path: String, row: Int, column: Int, value: Float) -> Diagnostic {
-        Diagnostic(.nonFiniteQuery, "query file \(path): row \(row), column \(column) is \(value); queries must be finite")
+    /// `path`: the query file; nil for vectors sent in a request.
+    public static func nonFiniteQuery(path: String?, row: Int, column: Int, value: Float) -> Diagnostic {
+        Diagnostic(.nonFiniteQuery, "\(path.map { "query file \($0)" } ?? "query vectors"): row \(row), column \(column) is \(value); queries must be finite")
     }
 
-    public static func queryFileDimension(path: String, found: Int, expected: Int, space: String?) -> Diagnostic {
-        Diagnostic(.queryFileDimension, "query file \(path) has \(found) columns; expected \(expected)\(space.map { " (the dimension of \($0))" } ?? "")")
+    public static func queryFileDimension(path: String?, found: Int, expected: Int, space: String?) -> Diagnostic {
+        Diagnostic(.queryFileDimension, "\(path.map { "query file \($0) has" } ?? "query vectors have") \(found) columns; expected \(expected)\(space.map { " (the dimension of \($0))" } ?? "")")
     }
 }
 
@@ -1244,5 +1261,62 @@ extension Diagnostic {
 
     public static func singular(routine: String, info: Int) -> Diagnostic {
         Diagnostic(.singular, "\(routine): matrix is singular (info = \(info): U(\(info),\(info)) is exactly zero)")
+    }
+}
+
+// MARK: Serving (`latentdb serve`)
+
+extension Diagnostic {
+    /// `detail`: what the JSON decoder found wrong, with the field's path.
+    public static func requestJSON(_ detail: String) -> Diagnostic {
+        Diagnostic(.requestJSON, "request body is not the JSON this route takes: \(detail)")
+    }
+
+    public static func requestFieldMissing(_ field: String) -> Diagnostic {
+        Diagnostic(.requestFieldMissing, "request needs \(field)")
+    }
+
+    public static func requestFieldValue(_ field: String, found: String, expected: [String]) -> Diagnostic {
+        Diagnostic(.requestFieldValue, "request field '\(field)' is '\(found)'; expected \(expected.joined(separator: ", "))")
+    }
+
+    public static func requestFieldsConflict(_ fields: [String]) -> Diagnostic {
+        Diagnostic(.requestFieldsConflict, "request gives more than one of \(fields.joined(separator: ", ")); give one")
+    }
+
+    public static func requestRaggedVectors(row: Int, found: Int, expected: Int) -> Diagnostic {
+        Diagnostic(.requestRaggedVectors, "request vectors: row \(row) has \(found) values; row 0 has \(expected)")
+    }
+
+    public static func unauthorized(_ reason: String) -> Diagnostic {
+        Diagnostic(.unauthorized, "\(reason): send 'Authorization: Bearer TOKEN' with the server's token")
+    }
+
+    public static func requestTooLarge(limit: Int) -> Diagnostic {
+        Diagnostic(.requestTooLarge, "request body is larger than the server's limit of \(limit) bytes (send large batches as application/x-npy, or split them)")
+    }
+
+    public static func unknownRoute(method: String, path: String) -> Diagnostic {
+        Diagnostic(.unknownRoute, "no route \(method) \(path) (the API is under /v1: see schema/openapi.yaml)")
+    }
+
+    public static func serveNeedsToken(host: String) -> Diagnostic {
+        Diagnostic(.serveNeedsToken, "refusing to listen on \(host) without --token-file: only loopback addresses may be served without a token")
+    }
+
+    public static func tokenFile(_ path: String, _ reason: String) -> Diagnostic {
+        Diagnostic(.tokenFile, "token file \(path): \(reason)")
+    }
+
+    public static var serverNotFound: Diagnostic {
+        Diagnostic(.serverNotFound, "latentdb-server not found ($LATENTDB_SERVER when set, else beside latentdb, in server/.build, or on PATH): build it with `swift build -c release --package-path server` in the LatentDB checkout")
+    }
+
+    public static func portOption(_ port: Int) -> Diagnostic {
+        Diagnostic(.portOption, "--port must be from 1 to 65535, got \(port)")
+    }
+
+    public static func sizeOption(option: String, _ text: String) -> Diagnostic {
+        Diagnostic(.sizeOption, "\(option) takes a size in bytes, or with KiB, MiB or GiB (e.g. 2GiB), got '\(text)'")
     }
 }

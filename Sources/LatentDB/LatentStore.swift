@@ -8,6 +8,8 @@ public final class LatentStore: Sendable {
     public static let libraryVersion = "0.1.0"
 
     let store: any StorageBackend
+    /// Decoded spaces held between queries (a long-lived process); nil streams every query.
+    public let hot: HotSpaces?
     /// Where the store is: a file path, or a `postgresql://` URI (never with a password).
     public var path: String { store.location }
     /// The schema version of this store.
@@ -15,7 +17,9 @@ public final class LatentStore: Sendable {
 
     /// Opens (and with `create`, creates) the store at `path`: an SQLite file, or a PostgreSQL
     /// database named by a `postgresql://` or `postgres://` URI.
-    public init(path: String, create: Bool = false) throws {
+    /// `hot`: a cache of decoded spaces shared by this store's queries (`latentdb serve`).
+    public init(path: String, create: Bool = false, hot: HotSpaces? = nil) throws {
+        self.hot = hot
         do {
             store = try openStorage(at: path, create: create)
         } catch {

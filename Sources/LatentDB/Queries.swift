@@ -62,12 +62,12 @@ extension LatentStore {
                 // r_S for CSLS: how close each target item sits to the translated source space.
                 let sourceSet = try Self.translatedSourceSet(tx, from: from, translator: q.translator, fallback: q.vectors)
                 var search = try CSLS.StreamingSearch(queries: q.vectors, source: sourceSet, targetRows: target.rowCount, k: k)
-                try Self.forEachBlock(tx, space: target) { first, block in try search.measure(block: block, firstRow: first) }
-                try Self.forEachBlock(tx, space: target) { first, block in try search.rank(block: block, firstRow: first) }
+                try scan(tx, target) { first, block in try search.measure(block: block, firstRow: first) }
+                try scan(tx, target) { first, block in try search.rank(block: block, firstRow: first) }
                 results = search.results()
             } else {
                 var accumulator = try NeighborAccumulator(queries: q.vectors, k: k, metric: metric)
-                try Self.forEachBlock(tx, space: target) { first, block in try accumulator.add(block: block, firstRow: first) }
+                try scan(tx, target) { first, block in try accumulator.add(block: block, firstRow: first) }
                 results = accumulator.results()
             }
             // Only the neighbours' items: a large space's whole item list would dominate memory.
@@ -114,7 +114,7 @@ extension LatentStore {
                          decoder: DecoderKind = .knn) throws -> ClassifySummary {
         // The queries and the target's rows come from one snapshot.
         let (q, target) = try withTranslatedQueries(from: from, to: to, choice: choice, input: input) { tx, q in
-            (q, try Self.load(tx, to))
+            (q, try load(tx, q.target!))
         }
         let queries = q.vectors, fingerprint = q.fingerprint
         let trainRows = Self.decoderTrainingRows(target.items)

@@ -32,9 +32,9 @@ extension LatentStore {
         try withStableVersions([from, to].compactMap { $0 }) { confirm in
             let (translator, fingerprint, cached) = try resolveTranslator(from: from, to: to, choice: choice)
             if requireTranslator, translator == nil { throw LatentError(.translateNeedsMap) }
-            // A file is not part of the store: it is read (and checked) before the transaction.
+            // A file (or vectors given) is not part of the store: read and checked before the transaction.
             var fileRows: Matrix<Float>? = nil
-            if case .file = input {
+            if case .keys = input {} else {
                 let expected = try translator?.sourceDimension ?? from.map { try space($0).dim }
                 fileRows = try queries(input, from: from, expectedDimension: expected).matrix
             }
@@ -46,7 +46,7 @@ extension LatentStore {
                 } else if case let .keys(list) = input {
                     guard let from else { throw LatentError(.keysNeedFrom) }
                     guard !list.isEmpty else { throw LatentError(.noQueryKeys) }
-                    (raw, keys) = try Self.queryRows(tx, keys: list, from: from)
+                    (raw, keys) = try queryRows(tx, keys: list, from: from)
                     if let translator, raw.columns != translator.sourceDimension {
                         throw LatentError(.queryDimension(space: from.description, found: raw.columns, expected: translator.sourceDimension))
                     }

@@ -153,6 +153,15 @@ extension LatentStore {
         return LoadedSpace(record: space, items: items, matrix: matrix)
     }
 
+    /// A space whole, held rows reused (see `scan`).
+    func load(_ tx: any StorageTransaction, _ space: SpaceRecord) throws -> LoadedSpace {
+        var matrix = Matrix<Float>(rows: 0, columns: space.dimension)
+        try scan(tx, space) { first, block in
+            if first == 0 && block.rows == space.rowCount { matrix = block } else { matrix.appendRows(block) }
+        }
+        return LoadedSpace(record: space, items: try tx.items(datasetID: space.datasetID), matrix: matrix)
+    }
+
     /// The whole space in memory.
     public func load(_ name: SpaceName) throws -> LoadedSpace {
         try read { try Self.load($0, name) }

@@ -25,6 +25,8 @@ public enum QueryInput: Sendable {
     case file(path: String, member: String? = nil)
     /// Items of the source space, by key.
     case keys([ItemKey])
+    /// Rows given in memory (a server's request), in the source model's space.
+    case vectors(Matrix<Float>)
 }
 
 public struct TranslateSummary: Codable, Sendable {
@@ -103,8 +105,13 @@ extension LatentStore {
     /// Query vectors in the source space: rows of a file, or stored items by key.
     public func queries(_ input: QueryInput, from: SpaceName?, expectedDimension: Int?) throws -> (matrix: Matrix<Float>, keys: [String]?) {
         switch input {
-        case let .file(path, member):
-            let matrix = try EmbeddingFile.readMatrix(path: path, member: member).matrix
+        case .file, .vectors:
+            let matrix: Matrix<Float>, path: String?
+            switch input {
+            case let .file(file, member): (matrix, path) = (try EmbeddingFile.readMatrix(path: file, member: member).matrix, file)
+            case let .vectors(given): (matrix, path) = (given, nil)
+            case .keys: preconditionFailure("handled below")
+            }
             if let bad = matrix.firstNonFinite() {
                 throw LatentError(.nonFiniteQuery(path: path, row: bad.row, column: bad.column, value: matrix[bad.row, bad.column]))
             }
@@ -115,29 +122,38 @@ extension LatentStore {
         case let .keys(keys):
             guard let from else { throw LatentError(.keysNeedFrom) }
             guard !keys.isEmpty else { throw LatentError(.noQueryKeys) }
-            return try read { tx in try Self.queryRows(tx, keys: keys, from: from) }
+            return try read { tx in try queryRows(tx, keys: keys, from: from) }
         }
     }
 
     /// The stored rows of `keys` in `from`, read in the caller's transaction (so that a query
     /// and the search it feeds see the same version of a space that a writer replaces).
-    static func queryRows(_ tx: any StorageTransaction, keys: [String], from: SpaceName) throws -> (matrix: Matrix<Float>, keys: [String]?) {
+    func queryRows(_ tx: any StorageTransaction, keys: [String], from: SpaceName) throws -> (matrix: Matrix<Float>, keys: [String]?) {
         let space = try tx.space(from)
         let rows = try tx.rows(ofKeys: keys, datasetID: space.datasetID)
         let unknown = keys.indices.filter { rows[$0] == nil }.map { keys[$0] }
         guard unknown.isEmpty else {
             throw LatentError(.unknownKeys(unknown, space: from.description))
         }
-        return (try gather(tx, space: space, rows: rows.map { $0! }), keys)
+        if let held = hot?.matrix(version: space.version) { return (held.gatherRows(rows.map { $0! }), keys) }
+        return (try Self.gather(tx, space: space, rows: rows.map { $0! }), keys)
     }
 
     /// Translates queries from `from` into `to` and writes them to `output` (`.npy`).
     public func translate(from: SpaceName?, to: SpaceName?, choice: TranslatorChoice, input: QueryInput, output: String) throws -> TranslateSummary {
-        let q = try withTranslatedQueries(from: from, to: to, choice: choice, input: input, requireTranslator: true) { _, q in q }
-        let translator = q.translator!, translated = q.vectors, fingerprint = q.fingerprint, cached = q.cached
+        let (summary, translated) = try translated(from: from, to: to, choice: choice, input: input, output: output)
         try NPY.write(translated, to: output)
-        return TranslateSummary(from: from?.description ?? "", to: to?.description ?? "", rows: translated.rows,
-                                sourceDim: translator.sourceDimension, targetDim: translator.targetDimension,
-                                translator: fingerprint, cached: cached, output: output)
+        return summary
+    }
+
+    /// Queries from `from` translated into `to`, in memory (`output`: what the summary names).
+    public func translated(from: SpaceName?, to: SpaceName?, choice: TranslatorChoice, input: QueryInput,
+                           output: String? = nil) throws -> (summary: TranslateSummary, rows: Matrix<Float>) {
+        let q = try withTranslatedQueries(from: from, to: to, choice: choice, input: input, requireTranslator: true) { _, q in q }
+        let translator = q.translator!
+        let summary = TranslateSummary(from: from?.description ?? "", to: to?.description ?? "", rows: q.vectors.rows,
+                                       sourceDim: translator.sourceDimension, targetDim: translator.targetDimension,
+                                       translator: q.fingerprint, cached: q.cached, output: output)
+        return (summary, q.vectors)
     }
 }

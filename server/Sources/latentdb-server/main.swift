@@ -1,0 +1,2 @@
+import LatentServer
+try await ServerMain.main()
