@@ -24,6 +24,8 @@ public struct KNNSummary: Codable, Sendable {
     public let metric: String
     public let csls: Bool
     public let translator: String?
+    /// The cached translator used when none was named.
+    public let cachedTranslator: CachedTranslatorChoice?
     public let results: [QueryResult]
 }
 
@@ -39,6 +41,8 @@ public struct ClassifySummary: Codable, Sendable {
     public let decoder: String
     public let translator: String?
     public let trainedOn: Int
+    /// The cached translator used when none was named.
+    public let cachedTranslator: CachedTranslatorChoice?
     public let predictions: [Prediction]
 }
 
@@ -58,7 +62,8 @@ extension LatentStore {
 
     private func knn(from: SpaceName, to: SpaceName, choice: TranslatorChoice, input: QueryInput, k: Int,
                      metric: Metric, csls: Bool, confirm: (StoreTransaction) throws -> Void) throws -> KNNSummary {
-        let (translator, fingerprint, _) = try resolveTranslator(from: from, to: to, choice: choice)
+        let resolved = try resolve(from: from, to: to, choice: choice)
+        let (translator, fingerprint) = (resolved.path, resolved.fingerprint)
         // Query vectors given as a file are read before; stored ones (keys) are read in the same
         // transaction as the search, so both come from one version of a space a writer replaces.
         var fileQueries: (matrix: Matrix<Float>, keys: [String]?)? = nil
@@ -121,7 +126,7 @@ extension LatentStore {
             })
         }
         return KNNSummary(from: from.description, to: to.description, k: k, metric: csls ? "csls" : metric.rawValue, csls: csls,
-                          translator: fingerprint, results: results)
+                          translator: fingerprint, cachedTranslator: resolved.reuse, results: results)
     }
 
     /// The source space translated into the target (the population CSLS measures hubness against).
@@ -159,7 +164,8 @@ extension LatentStore {
 
     private func classify(from: SpaceName, to: SpaceName, choice: TranslatorChoice, input: QueryInput,
                           decoder: DecoderKind, confirm: (StoreTransaction) throws -> Void) throws -> ClassifySummary {
-        let (translator, fingerprint, _) = try resolveTranslator(from: from, to: to, choice: choice)
+        let resolved = try resolve(from: from, to: to, choice: choice)
+        let (translator, fingerprint) = (resolved.path, resolved.fingerprint)
         let sourceDimension = try translator?.sourceDimension ?? space(from).dimension
         // Stored query rows and the target are read in one transaction: one version of each.
         let fileQueries: (matrix: Matrix<Float>, keys: [String]?)? = if case .file = input {
@@ -194,7 +200,7 @@ extension LatentStore {
             predictions = try cachedRidge(space: target.record, trainRows: trainRows, train: train, labels: labels, classCount: names.count).predict(queries)
         }
         return ClassifySummary(
-            from: from.description, to: to.description, decoder: decoder.rawValue, translator: fingerprint, trainedOn: trainRows.count,
+            from: from.description, to: to.description, decoder: decoder.rawValue, translator: fingerprint, trainedOn: trainRows.count, cachedTranslator: resolved.reuse,
             predictions: predictions.enumerated().map { i, p in Prediction(query: keys?[i] ?? "\(i)", label: names[p.label], score: p.score) })
     }
 

@@ -16,6 +16,9 @@ public enum TranslatorChoice: Sendable {
     case chain(via: [SpaceName], anchors: String?, spec: FitSpec)
     /// Through a hub: into its shared space from `from`, out of it into `to`.
     case hub(String)
+    /// None named: the newest current cached translator between the two models, of this
+    /// method and scaling when given (see `LatentStore.cachedTranslator`).
+    case cached(method: FitSpec.Method?, scaling: Scaling?)
 }
 
 /// Where queries come from.
@@ -36,6 +39,8 @@ public struct TranslateSummary: Codable, Sendable {
     public let translator: String?
     public let cached: Bool?
     public let output: String?
+    /// The cached translator used when none was named.
+    public let cachedTranslator: CachedTranslatorChoice?
 }
 
 extension LatentStore {
@@ -56,6 +61,9 @@ extension LatentStore {
             guard let from, let to else { throw LatentError(.needsFromAndTo(.hub)) }
             let path = try hubPath(name, from: from, to: to)
             return (path, path.description, nil)
+        case .cached:
+            let resolved = try resolve(from: from, to: to, choice: choice)
+            return (resolved.path, resolved.fingerprint, resolved.cached)
         case let .stored(id):
             let (summary, translator) = try self.translator(id)
             if let from, summary.sourceModel != from.model {
@@ -135,8 +143,9 @@ extension LatentStore {
     public func translate(from: SpaceName?, to: SpaceName?, choice: TranslatorChoice, input: QueryInput, output: String) throws -> TranslateSummary {
         // Stored rows must be of the version the translator was resolved on (see withStableVersions).
         let spaces = [from, to].compactMap { $0 }
-        let (translator, fingerprint, cached, matrix) = try withStableVersions(spaces) { confirm in
-            let (translator, fingerprint, cached) = try resolveTranslator(from: from, to: to, choice: choice)
+        let (translator, fingerprint, cached, reuse, matrix) = try withStableVersions(spaces) { confirm in
+            let resolved = try resolve(from: from, to: to, choice: choice)
+            let (translator, fingerprint, cached) = (resolved.path, resolved.fingerprint, resolved.cached)
             guard let translator else { throw LatentError(.translateNeedsMap) }
             let matrix: Matrix<Float>
             if case let .keys(keys) = input, let from {
@@ -151,12 +160,12 @@ extension LatentStore {
             } else {
                 matrix = try queries(input, from: from, expectedDimension: translator.sourceDimension).matrix
             }
-            return (translator, fingerprint, cached, matrix)
+            return (translator, fingerprint, cached, resolved.reuse, matrix)
         }
         let translated = translator.translate(matrix)
         try NPY.write(translated, to: output)
         return TranslateSummary(from: from?.description ?? "", to: to?.description ?? "", rows: translated.rows,
                                 sourceDim: translator.sourceDimension, targetDim: translator.targetDimension,
-                                translator: fingerprint, cached: cached, output: output)
+                                translator: fingerprint, cached: cached, output: output, cachedTranslator: reuse)
     }
 }
