@@ -128,45 +128,57 @@ extension LatentStore {
     /// quality estimate on held-out anchors; below the gate nothing is stored.
     public func migrate(_ request: MigrateRequest, progress: ((Int, Int) -> Void)? = nil) throws -> MigrateSummary {
         let sourceName = try SpaceName(model: request.from.model, dataset: request.dataset ?? request.from.dataset)
-        _ = try space(sourceName)
-        let quality: HeldOutQuality?
-        let fingerprint: String, provenanceFit: String, translator: Translator, reuse: CachedTranslatorChoice?
-        switch request.translator {
-        case let .fit(anchors, spec):
-            quality = try heldOutQuality(from: request.from, to: request.to, anchors: anchors, spec: spec)
-            try checkGate(request, source: sourceName, quality: quality)
-            let fit: FitSummary
-            (fit, translator) = try self.fit(FitRequest(from: request.from, to: request.to, anchors: anchors, spec: spec))
-            (fingerprint, reuse) = (fit.fingerprint, nil)
-            provenanceFit = "\(fit.method), \(fit.anchorCount) anchors '\(fit.anchors)'"
-        case let .cached(method, scaling):
-            let (record, choice) = try cachedTranslatorRecord(from: request.from, to: request.to, method: method, scaling: scaling)
-            quality = try heldOutQuality(of: record, required: request.gate != nil)
-            try checkGate(request, source: sourceName, quality: quality)
-            translator = try Self.decodeTranslator(record)
-            (fingerprint, reuse) = (record.fingerprint, choice)
-            provenanceFit = "cached \(choice.method), \(choice.anchorCount) anchors '\(choice.anchors)'"
+        let corpus = try space(sourceName), pairs = try space(request.from)
+        guard corpus.dim == pairs.dim else {
+            throw LatentError(.queryDimension(space: sourceName.description, found: corpus.dim, expected: pairs.dim))
         }
-        var warnings: [String] = []
-        if let gate = request.gate, let quality, gate.value(quality) < gate.threshold {
-            warnings.append(gateFailure(request, source: sourceName, quality: quality).message)  // --warn-only: checkGate let it pass
-        }
-
-        // Stream the source space through the translator into a temporary .npy, then register it
-        // (one transaction) with the dataset's keys: a failure leaves no partial space.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latentdb-migrate-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let matrixPath = directory.appendingPathComponent("rows.npy").path, keysPath = directory.appendingPathComponent("keys.txt").path
-        let keys = try read { tx -> [String] in
-            let space = try tx.space(sourceName)
-            let writer = try NPYWriter(path: matrixPath, rows: space.rowCount, columns: translator.targetDimension)
-            try Self.forEachBlock(tx, space: space) { first, block in
-                try writer.append(translator.translate(block))
-                progress?(first + block.rows, space.rowCount)
+        // The estimate, the fit and the rows translated come from the same versions of the three
+        // spaces: a writer replacing one of them meanwhile restarts the whole of it.
+        let (quality, fingerprint, provenanceFit, reuse, keys, warnings) = try withStableVersions([request.from, request.to, sourceName]) { confirm in
+            let quality: HeldOutQuality?
+            let fingerprint: String, provenanceFit: String, translator: Translator, reuse: CachedTranslatorChoice?
+            switch request.translator {
+            case let .fit(anchors, spec):
+                quality = try heldOutQuality(from: request.from, to: request.to, anchors: anchors, spec: spec)
+                try checkGate(request, source: sourceName, quality: quality)
+                let fit: FitSummary
+                (fit, translator) = try self.fit(FitRequest(from: request.from, to: request.to, anchors: anchors, spec: spec))
+                (fingerprint, reuse) = (fit.fingerprint, nil)
+                provenanceFit = "\(fit.method), \(fit.anchorCount) anchors '\(fit.anchors)'"
+            case let .cached(method, scaling):
+                let (record, choice) = try cachedTranslatorRecord(from: request.from, to: request.to, method: method, scaling: scaling)
+                quality = try heldOutQuality(of: record, required: request.gate != nil)
+                try checkGate(request, source: sourceName, quality: quality)
+                translator = try Self.decodeTranslator(record)
+                (fingerprint, reuse) = (record.fingerprint, choice)
+                provenanceFit = "cached \(choice.method), \(choice.anchorCount) anchors '\(choice.anchors)'"
             }
-            try writer.finish()
-            return try tx.items(datasetID: space.datasetID).map(\.key)
+            var warnings: [String] = []
+            if let gate = request.gate, let quality, gate.value(quality) < gate.threshold {
+                warnings.append(gateFailure(request, source: sourceName, quality: quality).message)  // --warn-only: checkGate let it pass
+            }
+
+            // Stream the source space through the translator into a temporary .npy, then register
+            // it (one transaction) with the dataset's keys: a failure leaves no partial space.
+            let keys = try read { tx -> [String] in
+                try confirm(tx)
+                let space = try tx.space(sourceName)
+                guard space.dimension == translator.sourceDimension else {
+                    throw LatentError(.queryDimension(space: sourceName.description, found: space.dimension, expected: translator.sourceDimension))
+                }
+                let writer = try NPYWriter(path: matrixPath, rows: space.rowCount, columns: translator.targetDimension)
+                try Self.forEachBlock(tx, space: space) { first, block in
+                    try writer.append(translator.translate(block))
+                    progress?(first + block.rows, space.rowCount)
+                }
+                try writer.finish()
+                return try tx.items(datasetID: space.datasetID).map(\.key)
+            }
+            return (quality, fingerprint, provenanceFit, reuse, keys, warnings)
         }
         try (keys.joined(separator: "\n") + "\n").write(toFile: keysPath, atomically: true, encoding: .utf8)
         let held = quality.map { "; held-out mrr \(String(format: "%.3f", $0.mrr)), top-1 \(String(format: "%.3f", $0.top1))" } ?? "; no held-out estimate"
