@@ -39,8 +39,8 @@ cmp "$data/minilm.npy" "${TMPDIR:-/tmp}/minilm-export.npy" && echo "export is by
 run anchors create a500 --from e5/fortunes --to minilm/fortunes --count 500 --seed 0
 run fit --from e5/fortunes --to minilm/fortunes --anchors a500 --method ortho
 run fit --from e5/fortunes --to minilm/fortunes --anchors a500 --method ortho --quiet   # second time: from the cache
-run knn --from e5/fortunes --to minilm/fortunes --anchors a500 --key 3 --key 4 -k 3
-run classify --from e5/fortunes --to minilm/fortunes --anchors a500 --key 3 --key 4 --key 11 --decoder linear
+run knn --from e5/fortunes --to minilm/fortunes --key 3 --key 4 -k 3   # the cached translator: no anchors to repeat
+run classify --from e5/fortunes --to minilm/fortunes --key 3 --key 4 --key 11 --decoder linear
 run eval --from e5/fortunes --to minilm/fortunes --count 500 --seed 0 --csls
 # A harder pair (GloVe averages vs a transformer): the paper's ortho, then what LatentDB adds.
 run eval --from glove50/fortunes --to e5/fortunes --count 500 --seed 0 --methods ortho,linear,auto --refine 2 --csls

@@ -7,7 +7,8 @@ struct Anchors: ParsableCommand {
         abstract: "Create, list, show and remove anchor sets (correspondences between two spaces).",
         discussion: """
             Example:
-              latentdb anchors create a1k --from e5/fortunes --to minilm/fortunes --count 1000 --seed 0
+              latentdb anchors create a1k --from e5/fortunes --to minilm/fortunes \\
+                --count 1000
               latentdb anchors ls
             """,
         subcommands: [Create.self, ListSets.self, Show.self, RemoveSet.self])
@@ -16,10 +17,11 @@ struct Anchors: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Draw an anchor set between two spaces.",
             discussion: """
-                Samplers: --count N --seed S (uniform, from the train split when there is one), --stratified
-                (the same count per label), or --file F (one key per line; SOURCE_KEY<TAB>TARGET_KEY across datasets).
+                Samplers: --count N --seed S (uniform, from the train split when there is one), --stratified (the same count per label), or --file F (one key per line; SOURCE_KEY<TAB>TARGET_KEY across datasets).
+
                 Example:
-                  latentdb anchors create a1k --from e5/fortunes --to minilm/fortunes --count 1000 --seed 0
+                  latentdb anchors create a1k --from e5/fortunes --to minilm/fortunes \\
+                    --count 1000 --seed 0
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -62,7 +64,7 @@ struct Anchors: ParsableCommand {
     }
 
     struct ListSets: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List anchor sets.", discussion: "Example: latentdb anchors ls --json")
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List anchor sets.", discussion: "Example:\n  latentdb anchors ls --json")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -76,7 +78,7 @@ struct Anchors: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show an anchor set and its pairs.", discussion: "Example: latentdb anchors show a1k --limit 5")
+        static let configuration = CommandConfiguration(abstract: "Show an anchor set and its pairs.", discussion: "Example:\n  latentdb anchors show a1k --limit 5")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
         @Option(help: "Pairs to print (0: all).") var limit: Int = 20
@@ -95,7 +97,7 @@ struct Anchors: ParsableCommand {
     }
 
     struct RemoveSet: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove an anchor set.", discussion: "Example: latentdb anchors rm a1k")
+        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove an anchor set.", discussion: "Example:\n  latentdb anchors rm a1k")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
 

@@ -6,11 +6,11 @@ struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure stitching between two spaces of one dataset, as the paper does.",
         discussion: """
-            Anchors come from the train split; each method is fitted on them and translates the source's test items.
-            The target's decoders score its own test items (native), the untranslated source (absolute) and each
-            translation; retrieval ranks each translated item among the target's test items.
+            Anchors come from the train split; each method is fitted on them and translates the source's test items. The target's decoders score its own test items (native), the untranslated source (absolute) and each translation; retrieval ranks each translated item among the target's test items.
+
             Example:
-              latentdb eval --from e5/fortunes --to minilm/fortunes --count 1000 --seed 0 --methods ortho,linear
+              latentdb eval --from e5/fortunes --to minilm/fortunes --count 1000 \\
+                --methods ortho,linear
             """)
 
     @OptionGroup var global: GlobalOptions

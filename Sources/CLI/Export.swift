@@ -7,11 +7,11 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a space's matrix to a file (.npy, safetensors or .fvecs), exactly as registered.",
         discussion: """
-            The values are the float32 stored; --format npy (the default) is byte-identical to a registered
-            float32 .npy. safetensors holds one F32 tensor named "embeddings".
+            The values are the float32 stored; --format npy (the default) is byte-identical to a registered float32 .npy. safetensors holds one F32 tensor named "embeddings".
+
             Example:
               latentdb export minilm/fortunes --output minilm.npy
-              latentdb export minilm/fortunes --output minilm.safetensors --format safetensors
+              latentdb export minilm/fortunes --output minilm.st --format safetensors
             """)
 
     @OptionGroup var global: GlobalOptions

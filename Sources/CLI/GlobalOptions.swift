@@ -103,3 +103,20 @@ func dtypeName(_ descr: String) -> String {
 }
 
 func plural(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
+
+extension GlobalOptions {
+    /// Says on stderr which cached translator a command used when it was given none (unless
+    /// `--quiet`); `--json` output carries the same as `cachedTranslator`.
+    func note(_ reuse: CachedTranslatorChoice?) {
+        guard let reuse, !quiet else { return }
+        var line = "latentdb: using cached translator \(reuse.fingerprint.prefix(12)) (\(reuse.method)+\(reuse.scaling), \(plural(reuse.anchorCount, "anchor")) '\(reuse.anchors)', \(reuse.origin) on \(reuse.from) → \(reuse.to))"
+        let others = reuse.alternatives.count
+        switch reuse.reason {
+        case .only: break
+        case .auto: line += "; chosen by auto, among \(others + 1) that qualify (also \(reuse.alternatives.prefix(3).joined(separator: ", ")))"
+        case .newest: line += "; the newest of \(others + 1) that qualify (also \(reuse.alternatives.prefix(3).joined(separator: ", ")))"
+        }
+        if reuse.reason != .only { line += "; pass --method, --scaling or --translator to choose" }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}

@@ -8,7 +8,8 @@ struct HubCommand: ParsableCommand {
         abstract: "Align several spaces to one shared space: N maps instead of N² translators.",
         discussion: """
             Example:
-              latentdb hub create h3 --spaces e5/fortunes,minilm/fortunes,glove50/fortunes --anchors a500
+              latentdb hub create h3 --anchors a500 \\
+                --spaces e5/fortunes,minilm/fortunes,glove50/fortunes
               latentdb knn --from e5/fortunes --to glove50/fortunes --via-hub h3 --key 3
             """,
         subcommands: [Create.self, ListHubs.self, RemoveHub.self])
@@ -16,7 +17,7 @@ struct HubCommand: ParsableCommand {
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fit a hub (generalised Procrustes) over spaces on an anchor set.",
-            discussion: "Example: latentdb hub create h3 --spaces e5/fortunes,minilm/fortunes,glove50/fortunes --anchors a500")
+            discussion: "Example:\n  latentdb hub create h3 --anchors a500 \\\n    --spaces e5/fortunes,minilm/fortunes,glove50/fortunes")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Name of the hub.") var name: String
         @Option(help: ArgumentHelp("Comma-separated member spaces.", valueName: "A,B,C")) var spaces: String
@@ -33,7 +34,7 @@ struct HubCommand: ParsableCommand {
     }
 
     struct ListHubs: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List hubs.", discussion: "Example: latentdb hub ls --json")
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List hubs.", discussion: "Example:\n  latentdb hub ls --json")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -48,7 +49,7 @@ struct HubCommand: ParsableCommand {
     }
 
     struct RemoveHub: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a hub.", discussion: "Example: latentdb hub rm h3")
+        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a hub.", discussion: "Example:\n  latentdb hub rm h3")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
 

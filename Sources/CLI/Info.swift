@@ -4,7 +4,7 @@ import LatentDB
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Describe one space: shape, storage, version, labels and splits.",
-        discussion: "Example: latentdb info minilm/fortunes")
+        discussion: "Example:\n  latentdb info minilm/fortunes")
 
     @OptionGroup var global: GlobalOptions
 

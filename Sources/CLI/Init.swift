@@ -4,7 +4,7 @@ import LatentDB
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create an empty store (or check an existing one).",
-        discussion: "Example: latentdb --db project.db init")
+        discussion: "Example:\n  latentdb init --db project.db")
 
     @OptionGroup var global: GlobalOptions
 

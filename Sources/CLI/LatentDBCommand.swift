@@ -8,13 +8,14 @@ struct LatentDBCommand: ParsableCommand {
         commandName: "latentdb",
         abstract: "A persistent embedding store that translates between the latent spaces of different models.",
         discussion: """
-            Exit codes: 0 success, 1 bad input or data, 2 usage, 3 store or I/O failure.
+            Exit codes: 0 success, 1 bad input or data, 2 usage, 3 store or I/O failure. Every error names its code (error[E0514]); `latentdb explain E0514` says what it means and what to do.
+
             Example:
               latentdb register minilm/fortunes --embeddings minilm.npy --labels labels.txt
             """,
         version: LatentStore.libraryVersion,
         subcommands: [
-            Init.self, Register.self, List.self, Info.self, Export.self, Remove.self, Anchors.self, Fit.self, Translate.self, Translators.self, TranslatorCommand.self, KNN.self, Classify.self, Eval.self, Migrate.self, HubCommand.self, Check.self, Vacuum.self, Serve.self,
+            Init.self, Register.self, List.self, Info.self, Export.self, Remove.self, Anchors.self, Fit.self, Translate.self, Translators.self, TranslatorCommand.self, KNN.self, Classify.self, Eval.self, Migrate.self, HubCommand.self, Check.self, Vacuum.self, Serve.self, Explain.self,
         ])
 
     /// ArgumentParser's own exit codes are sysexits-style (64 for usage); ours are documented

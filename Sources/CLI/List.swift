@@ -5,7 +5,7 @@ struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ls",
         abstract: "List the spaces in the store.",
-        discussion: "Example: latentdb ls --json")
+        discussion: "Example:\n  latentdb ls --json")
 
     @OptionGroup var global: GlobalOptions
 

@@ -5,7 +5,7 @@ import LatentDB
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Verify the store: SQLite integrity, foreign keys, every block's checksum, every translator.",
-        discussion: "Exits 3 when any problem is found. Example: latentdb check")
+        discussion: "Exits 3 when any problem is found.\n\nExample:\n  latentdb check")
 
     @OptionGroup var global: GlobalOptions
 
@@ -23,7 +23,7 @@ struct Check: ParsableCommand {
 struct Vacuum: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compact the store file after removals.",
-        discussion: "Example: latentdb vacuum")
+        discussion: "Example:\n  latentdb vacuum")
 
     @OptionGroup var global: GlobalOptions
 

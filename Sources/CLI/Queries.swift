@@ -10,10 +10,13 @@ struct KNN: ParsableCommand {
         commandName: "knn",
         abstract: "Nearest neighbours in one space of queries from another (zero-shot stitching).",
         discussion: """
-            A query from model A is translated into model B's space and answered against B's stored items.
-            --from equal to --to is a plain same-space search.
+            A query from model A is translated into model B's space and answered against B's stored items. --from and --to of one model is a plain same-space search.
+
+            The translator: fitted (or taken from the cache) on --anchors, a stored one by --translator, a chain (--via) or a hub (--via-hub); with none of these, the newest cached translator between the two models (of --method and --scaling when given), named on stderr and in --json.
+
             Example:
-              latentdb knn --from e5/fortunes --to minilm/fortunes --anchors a1k --key 42 -k 5
+              latentdb fit --from e5/fortunes --to minilm/fortunes --anchors a1k
+              latentdb knn --from e5/fortunes --to minilm/fortunes --key 42 -k 5
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -33,8 +36,9 @@ struct KNN: ParsableCommand {
         let store = try global.open()
         let summary = try store.knn(from: from, to: to, choice: try translatorOptions.choice(from: from, to: to),
                                     input: try queryOptions.query(), k: k, metric: metric, csls: csls)
+        global.note(summary.cachedTranslator)
         if global.json {
-            try global.emit(json: summary.results) { "" }
+            try global.emit(json: summary) { "" }
             return
         }
         var blocks: [String] = []
@@ -52,10 +56,11 @@ struct Classify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Predict labels in one space for queries from another (zero-shot stitching).",
         discussion: """
-            The decoder is trained on the target space's labelled train split (all labelled items without splits):
-            knn (cosine, k = 10, similarity-weighted vote) or linear (ridge, closed form, cached).
+            The decoder is trained on the target space's labelled train split (all labelled items without splits): knn (cosine, k = 10, similarity-weighted vote) or linear (ridge, closed form, cached). Without --anchors, --translator, --via or --via-hub, the newest cached translator between the two models is used, as for knn.
+
             Example:
-              latentdb classify --from e5/fortunes --to minilm/fortunes --anchors a1k --keys test-keys.txt --decoder linear
+              latentdb classify --from e5/fortunes --to minilm/fortunes \\
+                --keys test-keys.txt --decoder linear
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -69,6 +74,7 @@ struct Classify: ParsableCommand {
         let store = try global.open()
         let summary = try store.classify(from: from, to: to, choice: try translatorOptions.choice(from: from, to: to),
                                          input: try queryOptions.query(), decoder: decoder)
+        global.note(summary.cachedTranslator)
         try global.emit(json: summary) {
             table(["QUERY", "LABEL", "SCORE"], summary.predictions.map { [$0.query, $0.label, String(format: "%.4f", $0.score)] })
         }

@@ -5,12 +5,13 @@ struct Register: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Register the embeddings of a dataset by a model as space MODEL/DATASET.",
         discussion: """
-            Embeddings: .npy, .npz (--member picks an array when it holds several), safetensors (--member picks
-            a tensor: F32, F16, BF16 or F64), .fvecs or .bvecs; the format is recognised by content.
-            Keys default to row numbers (0, 1, …). A dataset's keys, labels and splits are shared by all
-            its spaces: a second model's file must cover the same keys (another order is re-aligned).
+            Embeddings: .npy, .npz (--member picks an array when it holds several), safetensors (--member picks a tensor: F32, F16, BF16 or F64), .fvecs or .bvecs; the format is recognised by content.
+
+            Keys default to row numbers (0, 1, …). A dataset's keys, labels and splits are shared by all its spaces: a second model's file must cover the same keys (another order is re-aligned).
+
             Example:
-              latentdb register minilm/fortunes --embeddings minilm.npy --keys keys.txt --labels labels.txt --split split.txt
+              latentdb register minilm/fortunes --embeddings minilm.npy --keys keys.txt \\
+                --labels labels.txt --split split.txt
             """)
 
     @OptionGroup var global: GlobalOptions

@@ -5,7 +5,7 @@ struct Remove: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rm",
         abstract: "Remove a space (and its dataset when no other space uses it).",
-        discussion: "Example: latentdb rm glove50/fortunes")
+        discussion: "Example:\n  latentdb rm glove50/fortunes")
 
     @OptionGroup var global: GlobalOptions
 

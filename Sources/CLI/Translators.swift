@@ -13,15 +13,20 @@ extension SelectionCriterion: ExpressibleByArgument {}
 extension FitSpec.Method: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
     public static var allValueStrings: [String] { Estimator.allCases.map(\.cliName) + ["auto"] }
+    /// As the user types it (`ortho`), not the Swift case.
+    public var defaultValueDescription: String { name }
 }
 
 /// How a translator is fitted: method, scaling and their options (all part of the fingerprint).
+///
+/// Method and scaling stay nil unless given: a command that is given no translator uses a cached
+/// one, filtered by them only when the user asked for them.
 struct FitOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Estimator: ortho, linear, lortho, affine, scaled-ortho, ridge, or auto (cross-validated choice).", valueName: "method"))
-    var method: FitSpec.Method = .estimator(.ortho)
+    @Option(help: ArgumentHelp("Estimator; auto is a cross-validated choice among the others. Default: ortho when fitting; without --anchors, a cached translator of any method.", valueName: "method"))
+    var method: FitSpec.Method?
 
-    @Option(help: ArgumentHelp("Pre-processing: standard, l2, center, none (auto chooses its own).", valueName: "scaling"))
-    var scaling: Scaling = .standard
+    @Option(help: ArgumentHelp("Pre-processing (auto chooses its own). Default: standard when fitting; without --anchors, a cached translator of any scaling.", valueName: "scaling"))
+    var scaling: Scaling?
 
     @Option(help: ArgumentHelp("Ridge strength, relative to trace(XᵀX)/d.", valueName: "λ"))
     var ridgeLambda: Double = Estimator.defaultRidgeLambda
@@ -37,14 +42,19 @@ struct FitOptions: ParsableArguments {
         if !(ridgeLambda > 0 && ridgeLambda.isFinite) { throw ValidationError(.ridgeLambdaOption(ridgeLambda)) }
     }
 
+    /// The method asked for, with auto's criterion.
+    var chosenMethod: FitSpec.Method? {
+        if case .auto = method { return .auto(selectBy) }
+        return method
+    }
+
     var spec: FitSpec {
-        var method = self.method
-        if case .auto = method { method = .auto(selectBy) }
-        return FitSpec(method: method, scaling: scaling, ridgeLambda: ridgeLambda, refine: refine)
+        FitSpec(method: chosenMethod ?? .estimator(.ortho), scaling: scaling ?? .standard, ridgeLambda: ridgeLambda, refine: refine)
     }
 }
 
-/// How a command picks its translator: `--anchors` + `--method` (fit or cache), or `--translator`.
+/// How a command picks its translator: `--anchors` + `--method` (fit or cache), `--translator`,
+/// `--via`, `--via-hub`, or none of them: a cached translator between the two models.
 struct TranslatorOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Anchor set to fit on (cached by fingerprint).", valueName: "name"))
     var anchors: String?
@@ -75,8 +85,9 @@ struct TranslatorOptions: ParsableArguments {
             return .stored(id: translator)
         }
         if let anchors { return .fit(anchors: anchors, spec: fitOptions.spec) }
-        if let from, let to, from.model == to.model { return .identity }
-        throw ValidationError(.missingOption(.translatorChoice(from: from?.description ?? "?", to: to?.description ?? "?")))
+        guard let from, let to else { throw ValidationError(.missingOption(.translatorChoice)) }
+        if from.model == to.model { return .identity }
+        return .cached(method: fitOptions.chosenMethod, scaling: fitOptions.scaling)
     }
 }
 
@@ -112,10 +123,12 @@ struct Fit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fit (or fetch from the cache) a translator between two spaces.",
         discussion: """
-            The translator is cached under a fingerprint of both space versions, the anchor set, the method and
-            the scaling: the same inputs return the same translator; a replaced space or anchor set misses.
+            The translator is cached under a fingerprint of both space versions, the anchor set, the method and the scaling: the same inputs return the same translator; a replaced space or anchor set misses. knn, classify, translate and migrate then use it without --anchors.
+
             Example:
-              latentdb fit --from e5/fortunes --to minilm/fortunes --anchors a1k --method ortho
+              latentdb fit --from e5/fortunes --to minilm/fortunes --anchors a1k
+              latentdb fit --from minilm/fortunes --to e5/fortunes --anchors a1k \\
+                --method auto
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -162,8 +175,11 @@ struct Translate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Translate vectors of one model into another model's space.",
         discussion: """
+            Without --anchors, --translator, --via or --via-hub, the newest cached translator between the two models is used (of --method and --scaling when given).
+
             Example:
-              latentdb translate --from e5/fortunes --to minilm/fortunes --anchors a1k --method ortho --input q.npy --output out.npy
+              latentdb translate --from e5/fortunes --to minilm/fortunes --anchors a1k \\
+                --input q.npy --output out.npy
               latentdb translate --translator 3fa9c2 --input q.npy --output out.npy
             """)
 
@@ -178,6 +194,7 @@ struct Translate: ParsableCommand {
         let store = try global.open()
         let summary = try store.translate(from: from, to: to, choice: try translatorOptions.choice(from: from, to: to),
                                           input: try queryOptions.query(), output: output)
+        global.note(summary.cachedTranslator)
         try global.emit(json: summary) {
             global.quiet ? "" : "translated \(summary.rows) rows (\(summary.sourceDim) → \(summary.targetDim) dims) with translator \(summary.translator.map { $0.contains("→") ? $0 : String($0.prefix(12)) } ?? "-") to \(output)"
         }
@@ -195,7 +212,7 @@ struct Translators: ParsableCommand {
         subcommands: [ListTranslators.self, RemoveTranslator.self])
 
     struct ListTranslators: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List cached translators.", discussion: "Example: latentdb translators ls --json")
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List cached translators.", discussion: "Example:\n  latentdb translators ls --json")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -211,7 +228,7 @@ struct Translators: ParsableCommand {
     }
 
     struct RemoveTranslator: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a cached translator.", discussion: "Example: latentdb translators rm 3fa9c2")
+        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a cached translator.", discussion: "Example:\n  latentdb translators rm 3fa9c2")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Fingerprint or unique prefix.") var id: String
 
@@ -230,12 +247,12 @@ struct TranslatorCommand: ParsableCommand {
         discussion: """
             Example:
               latentdb translator export 3fa9c2 --output e5-to-minilm.ldbt
-              latentdb --db other.db translator import e5-to-minilm.ldbt
+              latentdb translator import e5-to-minilm.ldbt --db other.db
             """,
         subcommands: [ExportTranslator.self, ImportTranslator.self])
 
     struct ExportTranslator: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "export", abstract: "Write a translator to a file.", discussion: "Example: latentdb translator export 3fa9c2 --output e5-to-minilm.ldbt")
+        static let configuration = CommandConfiguration(commandName: "export", abstract: "Write a translator to a file.", discussion: "Example:\n  latentdb translator export 3fa9c2 --output e5-to-minilm.ldbt")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Fingerprint or unique prefix.") var id: String
         @Option(name: [.short, .long], help: ArgumentHelp("Output file.", valueName: "file")) var output: String
@@ -249,7 +266,7 @@ struct TranslatorCommand: ParsableCommand {
     }
 
     struct ImportTranslator: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "import", abstract: "Store a translator from a file.", discussion: "Example: latentdb --db other.db translator import e5-to-minilm.ldbt")
+        static let configuration = CommandConfiguration(commandName: "import", abstract: "Store a translator from a file.", discussion: "Example:\n  latentdb translator import e5-to-minilm.ldbt --db other.db")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Translator file.") var file: String
 

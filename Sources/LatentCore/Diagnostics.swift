@@ -113,6 +113,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case serverNotFound = "E0289"
     case portOption = "E0288"
     case sizeOption = "E0287"
+    case unknownErrorCode = "E0250"
 
     // E03: the store and I/O.
     case storeIO = "E0301"
@@ -182,6 +183,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case notInvertible = "E0609"
     case ridgeLambda = "E0610"
     case translatorInputColumns = "E0611"
+    case noCachedTranslator = "E0680"
+    case qualityNeedsAnchors = "E0681"
 
     // E07: queries and decoders.
     case kTooSmall = "E0701"
@@ -225,7 +228,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
              .ridgeLambdaOption, .conflictingOptions, .missingOption, .anchorCountOption, .sweepAnchorsOption,
              .unknownMethod, .unknownDecoder, .testFractionOption, .kOption, .requestJSON, .requestFieldMissing,
              .requestFieldValue, .requestFieldsConflict, .requestRaggedVectors, .unauthorized, .requestTooLarge, .unknownRoute,
-             .serveNeedsToken, .tokenFile, .serverNotFound, .portOption, .sizeOption:
+             .serveNeedsToken, .tokenFile, .serverNotFound, .portOption, .sizeOption, .unknownErrorCode:
             return .usage
         case .storeIO, .storeUnreadable, .notAStore, .foreignDatabase, .storeNewer, .storeCorrupt, .storeInconsistent,
              .storeFull, .storeBusy, .corruptBlock, .blockShape, .blockRowGap, .blockRowTotal, .blockHeader, .blockSize,
@@ -655,13 +658,14 @@ extension Diagnostic {
     }
 
     public static func gateSyntax(_ text: String, metrics: [String]) -> Diagnostic {
-        Diagnostic(.gateSyntax, "gate '\(text)': expected METRIC>=VALUE with METRIC one of \(metrics.joined(separator: ", ")), e.g. mrr>=0.9")
+        Diagnostic(.gateSyntax, "gate '\(text)': expected METRIC:VALUE (or METRIC>=VALUE, quoted for the shell) with METRIC one of \(metrics.joined(separator: ", ")), e.g. mrr:0.9")
     }
 
     public enum FromAndToUser: String, Sendable {
         case fit = "fitting a translator"
         case chain = "a chain"
         case hub = "--via-hub"
+        case cached = "a cached translator"
     }
 
     public static func needsFromAndTo(_ user: FromAndToUser) -> Diagnostic {
@@ -709,7 +713,7 @@ extension Diagnostic {
     }
 
     public enum MissingOption: Sendable {
-        case translatorChoice(from: String, to: String)
+        case translatorChoice
         case queryInput
         case inputForMember(String)
         case anchorSource
@@ -719,7 +723,7 @@ extension Diagnostic {
     public static func missingOption(_ missing: MissingOption) -> Diagnostic {
         let text: String
         switch missing {
-        case let .translatorChoice(from, to): text = "translating from \(from) to \(to) needs --anchors NAME (with --method) or --translator ID"
+        case .translatorChoice: text = "without --from and --to, translating needs --translator ID (or give --from and --to to use a cached translator, or --anchors NAME to fit one)"
         case .queryInput: text = "give exactly one of --key, --keys, --input"
         case let .inputForMember(member): text = "--member \(member) picks an array of an --input file: give --input"
         case .anchorSource: text = "give --count N (with --stratified or not) or --file F"
@@ -1318,5 +1322,31 @@ extension Diagnostic {
 
     public static func sizeOption(option: String, _ text: String) -> Diagnostic {
         Diagnostic(.sizeOption, "\(option) takes a size in bytes, or with KiB, MiB or GiB (e.g. 2GiB), got '\(text)'")
+    }
+}
+
+// MARK: - everyday use (cached translators, explain)
+
+extension Diagnostic {
+    /// No current cached translator for a model pair; `filter` is the method/scaling asked for,
+    /// `stale` counts the pair's translators whose spaces were replaced, `otherMethods` those
+    /// that the filter excluded.
+    public static func noCachedTranslator(fromModel: String, toModel: String, from: String, to: String, filter: [String],
+                                          stale: Int, otherMethods: [String]) -> Diagnostic {
+        var notes: [String] = []
+        if stale > 0 { notes.append("\(stale) stale: fitted on spaces since replaced") }
+        if !otherMethods.isEmpty { notes.append("\(otherMethods.count) with another method or scaling: \(otherMethods.prefix(4).joined(separator: ", "))") }
+        let asked = filter.isEmpty ? "" : " (" + filter.joined(separator: ", ") + ")"
+        let options = filter.map { " --" + $0 }.joined()
+        return Diagnostic(.noCachedTranslator, "no cached translator from model '\(fromModel)' to model '\(toModel)'\(asked)\(notes.isEmpty ? "" : " [" + notes.joined(separator: "; ") + "]"); fit one with `latentdb fit --from \(from) --to \(to) --anchors NAME\(options)` (anchor sets: `latentdb anchors ls`), or pass --anchors NAME here")
+    }
+
+    /// `migrate --gate` with a cached translator whose anchor set this store cannot supply.
+    public static func qualityNeedsAnchors(fingerprint: String, anchors: String, reason: String) -> Diagnostic {
+        Diagnostic(.qualityNeedsAnchors, "--gate needs held-out anchors, but translator \(fingerprint)'s anchor set '\(anchors)' \(reason); pass --anchors NAME to fit on a set this store holds, or drop --gate")
+    }
+
+    public static func unknownErrorCode(_ text: String) -> Diagnostic {
+        Diagnostic(.unknownErrorCode, "'\(text)' is not an error code of this build (codes look like E0514; `latentdb explain` lists them all)")
     }
 }

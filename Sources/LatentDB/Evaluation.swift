@@ -75,6 +75,9 @@ public struct EvalReport: Codable, Sendable {
     /// Result names in the order they were computed: native, absolute, then each method.
     public let order: [String]
     public let results: [String: EvalMetrics]
+    /// The translator behind each translated result: `estimator+scaling` fitted in memory on the
+    /// anchors (eval stores none), or a hub's legs.
+    public let translators: [String: String]
 }
 
 extension LatentStore {
@@ -154,6 +157,7 @@ extension LatentStore {
 
         var results: [String: EvalMetrics] = [:]
         var order: [String] = []
+        var translators: [String: String] = [:]
         let total = request.methods.count + 2
         results["native"] = try score(testTarget, native: true); order.append("native")
         progress?(1, total)
@@ -178,17 +182,19 @@ extension LatentStore {
             var metrics = try score(outcome.translator.translate(testSource), native: false)
             metrics.fit_seconds = seconds
             metrics.chosen = outcome.chosen
+            translators[spec.label] = "\(outcome.estimator.cliName)+\(outcome.scaling.rawValue)" + (spec.refine > 0 ? "+refine" : "")
             results[spec.label] = metrics
             order.append(spec.label)
             progress?(3 + i, total + specs.count - request.methods.count)
         }
         if let hubPath {
             results["hub"] = try score(hubPath.translate(testSource), native: false)
+            translators["hub"] = hubPath.description
             order.append("hub")
         }
         return EvalReport(A: request.from.model, B: request.to.model, from: request.from.description, to: request.to.description,
                           n_train: trainRows.count, n_test: testRows.count, n_anchors: anchorRows.count,
-                          scaling: request.scaling.rawValue, order: order, results: results)
+                          scaling: request.scaling.rawValue, order: order, results: results, translators: translators)
     }
 
     /// Anchor rows drawn from `candidates` (the train rows) by `sampler`; farthest-point and

@@ -10,9 +10,12 @@ public struct QualityGate: Sendable, Codable {
     public let metric: Metric
     public let threshold: Double
 
+    /// `mrr:0.9` (nothing for a shell to misread), or `mrr>=0.9` / `mrr≥0.9` (quoted in a shell:
+    /// unquoted, `>` redirects).
     public init(parsing text: String) throws {
         let normalized = text.replacingOccurrences(of: "≥", with: ">=").replacingOccurrences(of: " ", with: "")
-        let parts = normalized.components(separatedBy: ">=")
+        var parts = normalized.components(separatedBy: ">=")
+        if parts.count == 1 { parts = normalized.components(separatedBy: ":") }
         guard parts.count == 2, let metric = Metric(rawValue: parts[0]), let threshold = Double(parts[1]) else {
             throw LatentError(.gateSyntax(text, metrics: Metric.allCases.map(\.rawValue)))
         }
@@ -40,6 +43,15 @@ public struct HeldOutQuality: Sendable, Codable {
     public let cosine: Double
 }
 
+/// Which translator a migration uses.
+public enum MigrateTranslator: Sendable {
+    /// Fitted (or fetched from the cache) on this anchor set; quality estimated on its held-out fifth.
+    case fit(anchors: String, spec: FitSpec)
+    /// The cached translator `LatentStore.cachedTranslator` picks; quality estimated on the held-out
+    /// fifth of the anchor set it was fitted on, when this store holds that set.
+    case cached(method: FitSpec.Method?, scaling: Scaling?)
+}
+
 public struct MigrateRequest: Sendable {
     public var from: SpaceName
     public var to: SpaceName
@@ -47,8 +59,7 @@ public struct MigrateRequest: Sendable {
     public var dataset: String?
     /// The new space (`MODEL/DATASET`).
     public var target: SpaceName
-    public var anchors: String
-    public var spec: FitSpec
+    public var translator: MigrateTranslator
     public var gate: QualityGate?
     /// Below the gate: warn and migrate anyway instead of refusing.
     public var warnOnly: Bool
@@ -56,12 +67,17 @@ public struct MigrateRequest: Sendable {
 
     public init(from: SpaceName, to: SpaceName, dataset: String?, target: SpaceName, anchors: String, spec: FitSpec = FitSpec(),
                 gate: QualityGate? = nil, warnOnly: Bool = false, replace: Bool = false) {
+        self.init(from: from, to: to, dataset: dataset, target: target, translator: .fit(anchors: anchors, spec: spec),
+                  gate: gate, warnOnly: warnOnly, replace: replace)
+    }
+
+    public init(from: SpaceName, to: SpaceName, dataset: String?, target: SpaceName, translator: MigrateTranslator,
+                gate: QualityGate? = nil, warnOnly: Bool = false, replace: Bool = false) {
         self.from = from
         self.to = to
         self.dataset = dataset
         self.target = target
-        self.anchors = anchors
-        self.spec = spec
+        self.translator = translator
         self.gate = gate
         self.warnOnly = warnOnly
         self.replace = replace
@@ -72,7 +88,10 @@ public struct MigrateSummary: Codable, Sendable {
     public let source: String
     public let space: String
     public let translator: String
-    public let quality: HeldOutQuality
+    /// The cached translator used when none was named.
+    public let cachedTranslator: CachedTranslatorChoice?
+    /// nil when a cached translator's anchor set is not in this store (an imported one) and no gate asked for it.
+    public let quality: HeldOutQuality?
     public let gate: String?
     public let passed: Bool
     public let rows: Int
@@ -119,18 +138,29 @@ extension LatentStore {
         let matrixPath = directory.appendingPathComponent("rows.npy").path, keysPath = directory.appendingPathComponent("keys.txt").path
         // The estimate, the fit and the rows translated come from the same versions of the three
         // spaces: a writer replacing one of them meanwhile restarts the whole of it.
-        let (quality, fit, keys, warnings, passed) = try withStableVersions([request.from, request.to, sourceName]) { confirm in
-            let quality = try heldOutQuality(from: request.from, to: request.to, anchors: request.anchors, spec: request.spec)
-            var warnings: [String] = []
-            var passed = true
-            if let gate = request.gate, gate.value(quality) < gate.threshold {
-                passed = false
-                let failure = Diagnostic.gateFailed(source: sourceName.description, target: request.target.description, metric: gate.metric.rawValue,
-                                                    value: String(format: "%.3f", gate.value(quality)), threshold: gate.threshold, heldOut: quality.heldOut)
-                guard request.warnOnly else { throw LatentError(failure) }
-                warnings.append(failure.message)
+        let (quality, fingerprint, provenanceFit, reuse, keys, warnings) = try withStableVersions([request.from, request.to, sourceName]) { confirm in
+            let quality: HeldOutQuality?
+            let fingerprint: String, provenanceFit: String, translator: Translator, reuse: CachedTranslatorChoice?
+            switch request.translator {
+            case let .fit(anchors, spec):
+                quality = try heldOutQuality(from: request.from, to: request.to, anchors: anchors, spec: spec)
+                try checkGate(request, source: sourceName, quality: quality)
+                let fit: FitSummary
+                (fit, translator) = try self.fit(FitRequest(from: request.from, to: request.to, anchors: anchors, spec: spec))
+                (fingerprint, reuse) = (fit.fingerprint, nil)
+                provenanceFit = "\(fit.method), \(fit.anchorCount) anchors '\(fit.anchors)'"
+            case let .cached(method, scaling):
+                let (record, choice) = try cachedTranslatorRecord(from: request.from, to: request.to, method: method, scaling: scaling)
+                quality = try heldOutQuality(of: record, required: request.gate != nil)
+                try checkGate(request, source: sourceName, quality: quality)
+                translator = try Self.decodeTranslator(record)
+                (fingerprint, reuse) = (record.fingerprint, choice)
+                provenanceFit = "cached \(choice.method), \(choice.anchorCount) anchors '\(choice.anchors)'"
             }
-            let (fit, translator) = try self.fit(FitRequest(from: request.from, to: request.to, anchors: request.anchors, spec: request.spec))
+            var warnings: [String] = []
+            if let gate = request.gate, let quality, gate.value(quality) < gate.threshold {
+                warnings.append(gateFailure(request, source: sourceName, quality: quality).message)  // --warn-only: checkGate let it pass
+            }
 
             // Stream the source space through the translator into a temporary .npy, then register
             // it (one transaction) with the dataset's keys: a failure leaves no partial space.
@@ -148,14 +178,59 @@ extension LatentStore {
                 try writer.finish()
                 return try tx.items(datasetID: space.datasetID).map(\.key)
             }
-            return (quality, fit, keys, warnings, passed)
+            return (quality, fingerprint, provenanceFit, reuse, keys, warnings)
         }
         try (keys.joined(separator: "\n") + "\n").write(toFile: keysPath, atomically: true, encoding: .utf8)
-        let provenance = "migrated from \(sourceName) by translator \(fit.fingerprint) (\(fit.method), \(fit.anchorCount) anchors '\(fit.anchors)'; held-out mrr \(String(format: "%.3f", quality.mrr)), top-1 \(String(format: "%.3f", quality.top1)))"
+        let held = quality.map { "; held-out mrr \(String(format: "%.3f", $0.mrr)), top-1 \(String(format: "%.3f", $0.top1))" } ?? "; no held-out estimate"
+        let provenance = "migrated from \(sourceName) by translator \(fingerprint) (\(provenanceFit)\(held))"
         let result = try register(RegisterRequest(name: request.target, embeddingsPath: matrixPath, keysPath: keysPath,
                                                   replace: request.replace, provenance: provenance))
-        return MigrateSummary(source: sourceName.description, space: result.space, translator: fit.fingerprint, quality: quality,
-                              gate: request.gate.map { "\($0.metric.rawValue)>=\($0.threshold)" }, passed: passed,
+        return MigrateSummary(source: sourceName.description, space: result.space, translator: fingerprint, cachedTranslator: reuse,
+                              quality: quality, gate: request.gate.map { "\($0.metric.rawValue)>=\($0.threshold)" }, passed: warnings.isEmpty,
                               rows: result.rows, dim: result.dim, warnings: warnings)
+    }
+
+    private func gateFailure(_ request: MigrateRequest, source: SpaceName, quality: HeldOutQuality) -> Diagnostic {
+        let gate = request.gate!
+        return .gateFailed(source: source.description, target: request.target.description, metric: gate.metric.rawValue,
+                           value: String(format: "%.3f", gate.value(quality)), threshold: gate.threshold, heldOut: quality.heldOut)
+    }
+
+    /// Below the gate nothing is stored, unless the request only warns.
+    private func checkGate(_ request: MigrateRequest, source: SpaceName, quality: HeldOutQuality?) throws {
+        guard let gate = request.gate, let quality, gate.value(quality) < gate.threshold, !request.warnOnly else { return }
+        throw LatentError(gateFailure(request, source: source, quality: quality))
+    }
+
+    /// The held-out estimate of a cached translator: its own estimator and scaling refitted on
+    /// 80 % of the anchor set it was fitted on (when this store holds that set, unchanged, and
+    /// both spaces it was fitted on). nil when it cannot be made and `required` is false.
+    func heldOutQuality(of record: TranslatorRecord, required: Bool) throws -> HeldOutQuality? {
+        let fingerprint = String(record.fingerprint.prefix(12))
+        let reason: String? = try read { tx in
+            guard let set = try tx.findAnchorSet(named: record.anchorName) else { return "is not in this store" }
+            guard set.hash == record.anchorHash else { return "was replaced since the fit" }
+            for name in [record.sourceSpace, record.targetSpace] where try tx.findSpace(try SpaceName(parsing: name)) == nil {
+                return "pairs \(name), which this store does not hold"
+            }
+            return nil
+        }
+        if let reason {
+            guard !required else { throw LatentError(.qualityNeedsAnchors(fingerprint: fingerprint, anchors: record.anchorName, reason: reason)) }
+            return nil
+        }
+        guard let estimator = Estimator(rawValue: record.estimator), let scaling = Scaling(rawValue: record.scaling) else {
+            throw LatentError(.translatorParameters(.unknownNames(estimator: record.estimator, scaling: record.scaling)))
+        }
+        var spec = FitSpec(estimator, scaling)
+        if estimator == .ridge, let lambda = Self.ridgeLambda(inOptions: record.options) { spec.ridgeLambda = lambda }
+        return try heldOutQuality(from: try SpaceName(parsing: record.sourceSpace), to: try SpaceName(parsing: record.targetSpace),
+                                  anchors: record.anchorName, spec: spec)
+    }
+
+    /// `"ridgeLambda":0.01` in a translator's canonical options text.
+    static func ridgeLambda(inOptions options: String) -> Double? {
+        guard let range = options.range(of: "\"ridgeLambda\":") else { return nil }
+        return Double(options[range.upperBound...].prefix { "0123456789.eE+-".contains($0) })
     }
 }

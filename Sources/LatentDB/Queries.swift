@@ -24,6 +24,8 @@ public struct KNNSummary: Codable, Sendable {
     public let metric: String
     public let csls: Bool
     public let translator: String?
+    /// The cached translator used when none was named.
+    public let cachedTranslator: CachedTranslatorChoice?
     public let results: [QueryResult]
 }
 
@@ -39,6 +41,8 @@ public struct ClassifySummary: Codable, Sendable {
     public let decoder: String
     public let translator: String?
     public let trainedOn: Int
+    /// The cached translator used when none was named.
+    public let cachedTranslator: CachedTranslatorChoice?
     public let predictions: [Prediction]
 }
 
@@ -81,7 +85,7 @@ extension LatentStore {
             })
         }
         return KNNSummary(from: from.description, to: to.description, k: k, metric: csls ? "csls" : metric.rawValue, csls: csls,
-                          translator: answered.fingerprint, results: results)
+                          translator: answered.fingerprint, cachedTranslator: answered.reuse, results: results)
     }
 
     /// The source space translated into the target (the population CSLS measures hubness against).
@@ -133,7 +137,7 @@ extension LatentStore {
             predictions = try cachedRidge(space: target.record, trainRows: trainRows, train: train, labels: labels, classCount: names.count).predict(queries)
         }
         return ClassifySummary(
-            from: from.description, to: to.description, decoder: decoder.rawValue, translator: fingerprint, trainedOn: trainRows.count,
+            from: from.description, to: to.description, decoder: decoder.rawValue, translator: fingerprint, trainedOn: trainRows.count, cachedTranslator: q.reuse,
             predictions: predictions.enumerated().map { i, p in Prediction(query: q.label(i), label: names[p.label], score: p.score) })
     }
 

@@ -11,6 +11,8 @@ struct TranslatedQueries {
     /// What answers "which translator" (a fingerprint, or the legs of a chain or hub).
     let fingerprint: String?
     let cached: Bool?
+    /// The cached translator used when none was named.
+    let reuse: CachedTranslatorChoice?
     /// The space the queries are answered in, read in the operation's transaction; nil when the
     /// command names no target (`translate` of a file with a stored translator).
     let target: SpaceRecord?
@@ -30,7 +32,8 @@ extension LatentStore {
                                   requireTranslator: Bool = false,
                                   _ operation: (any StorageTransaction, TranslatedQueries) throws -> T) throws -> T {
         try withStableVersions([from, to].compactMap { $0 }) { confirm in
-            let (translator, fingerprint, cached) = try resolveTranslator(from: from, to: to, choice: choice)
+            let resolved = try resolve(from: from, to: to, choice: choice)
+            let (translator, fingerprint, cached) = (resolved.path, resolved.fingerprint, resolved.cached)
             if requireTranslator, translator == nil { throw LatentError(.translateNeedsMap) }
             // A file (or vectors given) is not part of the store: read and checked before the transaction.
             var fileRows: Matrix<Float>? = nil
@@ -62,7 +65,7 @@ extension LatentStore {
                     throw LatentError(.translatedDimension(found: vectors.columns, space: target.name.description, expected: target.dimension))
                 }
                 return try operation(tx, TranslatedQueries(vectors: vectors, keys: keys, translator: translator, fingerprint: fingerprint,
-                                                           cached: cached, target: target))
+                                                           cached: cached, reuse: resolved.reuse, target: target))
             }
         }
     }

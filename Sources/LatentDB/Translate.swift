@@ -16,6 +16,9 @@ public enum TranslatorChoice: Sendable {
     case chain(via: [SpaceName], anchors: String?, spec: FitSpec)
     /// Through a hub: into its shared space from `from`, out of it into `to`.
     case hub(String)
+    /// None named: the newest current cached translator between the two models, of this
+    /// method and scaling when given (see `LatentStore.cachedTranslator`).
+    case cached(method: FitSpec.Method?, scaling: Scaling?)
 }
 
 /// Where queries come from.
@@ -38,6 +41,8 @@ public struct TranslateSummary: Codable, Sendable {
     public let translator: String?
     public let cached: Bool?
     public let output: String?
+    /// The cached translator used when none was named.
+    public let cachedTranslator: CachedTranslatorChoice?
 }
 
 extension LatentStore {
@@ -58,6 +63,9 @@ extension LatentStore {
             guard let from, let to else { throw LatentError(.needsFromAndTo(.hub)) }
             let path = try hubPath(name, from: from, to: to)
             return (path, path.description, nil)
+        case .cached:
+            let resolved = try resolve(from: from, to: to, choice: choice)
+            return (resolved.path, resolved.fingerprint, resolved.cached)
         case let .stored(id):
             let (summary, translator) = try self.translator(id)
             if let from, summary.sourceModel != from.model {
@@ -153,7 +161,7 @@ extension LatentStore {
         let translator = q.translator!
         let summary = TranslateSummary(from: from?.description ?? "", to: to?.description ?? "", rows: q.vectors.rows,
                                        sourceDim: translator.sourceDimension, targetDim: translator.targetDimension,
-                                       translator: q.fingerprint, cached: q.cached, output: output)
+                                       translator: q.fingerprint, cached: q.cached, output: output, cachedTranslator: q.reuse)
         return (summary, q.vectors)
     }
 }

@@ -28,3 +28,12 @@ public struct TranslationPath: Sendable {
         fingerprints.count == 1 ? fingerprints[0] : fingerprints.map { String($0.prefix(12)) }.joined(separator: " → ")
     }
 }
+
+/// A `TranslatorChoice` resolved: the path (nil for identity), the fingerprint to report, and,
+/// when no translator was named, which cached one was used and why.
+public struct ResolvedTranslator: Sendable {
+    public let path: TranslationPath?
+    public let fingerprint: String?
+    public let cached: Bool?
+    public let reuse: CachedTranslatorChoice?
+}

@@ -35,6 +35,8 @@ public struct FitRequest: Sendable {
 
 public struct FitSummary: Codable, Sendable {
     public let fingerprint: String
+    /// The same fingerprint under the key every command's `--json` uses for the translator it used.
+    public let translator: String
     public let cached: Bool
     public let from: String
     public let to: String
@@ -197,7 +199,7 @@ extension LatentStore {
     }
 
     static func summary(_ r: TranslatorRecord, report: StoredFitReport, cached: Bool) -> FitSummary {
-        FitSummary(fingerprint: r.fingerprint, cached: cached, from: r.sourceSpace, to: r.targetSpace, anchors: r.anchorName,
+        FitSummary(fingerprint: r.fingerprint, translator: r.fingerprint, cached: cached, from: r.sourceSpace, to: r.targetSpace, anchors: r.anchorName,
                    anchorCount: r.anchorCount, method: (Estimator(rawValue: r.estimator)?.cliName ?? r.estimator), scaling: r.scaling,
                    sourceDim: r.sourceDimension, targetDim: r.targetDimension, fitSeconds: report.fitSeconds,
                    residualMSE: report.residualMSE, effectiveRank: report.effectiveRank, singularValues: report.singularValues,
@@ -238,5 +240,119 @@ extension LatentStore {
         let record = try read { try $0.translator(matching: id) }
         let summary = try translators().first { $0.fingerprint == record.fingerprint }!
         return (summary, try Self.decodeTranslator(record))
+    }
+}
+
+/// The cached translator a command used because it was given none (no `--anchors`,
+/// `--translator`, `--via`, `--via-hub`), and why that one.
+public struct CachedTranslatorChoice: Codable, Sendable {
+    public enum Reason: String, Codable, Sendable {
+        /// The only translator that qualified.
+        case only
+        /// Several estimators qualified; this one was chosen by `auto` (cross-validated).
+        case auto
+        /// Several qualified and none was chosen by `auto`: the newest.
+        case newest
+    }
+
+    public let fingerprint: String
+    /// The spaces it was fitted on (in another store, for an imported translator).
+    public let from: String
+    public let to: String
+    public let method: String
+    public let scaling: String
+    public let anchors: String
+    public let anchorCount: Int
+    public let origin: String
+    public let createdAt: String
+    public let reason: Reason
+    /// The other translators that qualified, newest first, as `method+scaling fingerprint`.
+    public let alternatives: [String]
+}
+
+extension LatentStore {
+    /// A cached translator from `from`'s model to `to`'s model: the newest current one whose
+    /// estimator and scaling match `method` and `scaling` when those are given; among several
+    /// estimators (none asked for), the one `auto` chose if any, else the newest.
+    ///
+    /// Current means not stale: each space it was fitted on is stored at the version it was
+    /// fitted on, or, for an imported translator (fitted in another store), not stored here at
+    /// all (a store that holds that space at another version makes it stale here too).
+    public func cachedTranslator(from: SpaceName, to: SpaceName, method: FitSpec.Method? = nil,
+                                 scaling: Scaling? = nil) throws -> (path: TranslationPath, choice: CachedTranslatorChoice) {
+        let (record, choice) = try cachedTranslatorRecord(from: from, to: to, method: method, scaling: scaling)
+        return (TranslationPath(legs: [try Self.decodeTranslator(record)], fingerprints: [record.fingerprint]), choice)
+    }
+
+    func cachedTranslatorRecord(from: SpaceName, to: SpaceName, method: FitSpec.Method?,
+                                scaling: Scaling?) throws -> (record: TranslatorRecord, choice: CachedTranslatorChoice) {
+        try read { tx in
+            let spaces = try tx.spaces()
+            let versions = Dictionary(spaces.map { ($0.name.description, $0.version) }, uniquingKeysWith: { a, _ in a })
+            let dimensions = Dictionary(spaces.map { ($0.name.description, $0.dimension) }, uniquingKeysWith: { a, _ in a })
+            func isCurrent(_ r: TranslatorRecord) -> Bool {
+                [(r.sourceSpace, r.sourceVersion), (r.targetSpace, r.targetVersion)].allSatisfy { space, version in
+                    versions[space].map { $0 == version } ?? (r.origin == "imported")
+                }
+            }
+            // A map that cannot take these spaces' vectors does not qualify (a 50-d space of the same model).
+            func fits(_ r: TranslatorRecord) -> Bool {
+                (dimensions[from.description].map { $0 == r.sourceDimension } ?? true)
+                    && (dimensions[to.description].map { $0 == r.targetDimension } ?? true)
+            }
+            func matches(_ r: TranslatorRecord) -> Bool {
+                if let scaling, r.scaling != scaling.rawValue { return false }
+                switch method {
+                case nil: return true
+                case let .estimator(e)?: return r.estimator == e.rawValue
+                case .auto?: return Self.chosenByAuto(r)
+                }
+            }
+            let pair = try tx.translators().filter { $0.sourceModel == from.model && $0.targetModel == to.model && fits($0) }
+            let current = pair.filter(isCurrent)
+            let qualifying = Array(current.filter(matches).reversed())  // newest first
+            guard let newest = qualifying.first else {
+                var filter: [String] = []
+                if let method { filter.append("method \(method.name)") }
+                if let scaling { filter.append("scaling \(scaling.rawValue)") }
+                throw LatentError(.noCachedTranslator(
+                    fromModel: from.model, toModel: to.model, from: from.description, to: to.description, filter: filter,
+                    stale: pair.count - current.count, otherMethods: current.reversed().map(Self.configuration)))
+            }
+            var chosen = newest, reason = CachedTranslatorChoice.Reason.only
+            if qualifying.count > 1 {
+                reason = .newest
+                let estimators = Set(qualifying.map(\.estimator))
+                if method == nil, estimators.count > 1, let auto = qualifying.first(where: Self.chosenByAuto) {
+                    (chosen, reason) = (auto, .auto)
+                }
+            }
+            let choice = CachedTranslatorChoice(
+                fingerprint: chosen.fingerprint, from: chosen.sourceSpace, to: chosen.targetSpace,
+                method: Estimator(rawValue: chosen.estimator)?.cliName ?? chosen.estimator, scaling: chosen.scaling,
+                anchors: chosen.anchorName, anchorCount: chosen.anchorCount, origin: chosen.origin, createdAt: chosen.createdAt,
+                reason: reason,
+                alternatives: qualifying.filter { $0.fingerprint != chosen.fingerprint }.map { "\(Self.configuration($0)) \($0.fingerprint.prefix(12))" })
+            return (chosen, choice)
+        }
+    }
+
+    /// Fitted by `--method auto` (its options record the selection criterion).
+    static func chosenByAuto(_ r: TranslatorRecord) -> Bool { r.options.contains("\"select\"") }
+
+    /// `ortho+standard`, `auto:linear+l2`: how a cached translator was fitted, as a user reads it.
+    static func configuration(_ r: TranslatorRecord) -> String {
+        (chosenByAuto(r) ? "auto:" : "") + (Estimator(rawValue: r.estimator)?.cliName ?? r.estimator) + "+" + r.scaling
+    }
+
+    /// A choice resolved, with the cached translator's details when the choice was `.cached`.
+    public func resolve(from: SpaceName?, to: SpaceName?, choice: TranslatorChoice) throws -> ResolvedTranslator {
+        if case let .cached(method, scaling) = choice {
+            guard let from, let to else { throw LatentError(.needsFromAndTo(.cached)) }
+            let (path, reuse) = try cachedTranslator(from: from, to: to, method: method, scaling: scaling)
+            return ResolvedTranslator(path: path, fingerprint: reuse.fingerprint, cached: true, reuse: reuse)
+        }
+        let (path, fingerprint, cached) = try resolveTranslator(from: from, to: to, choice: choice)
+        return ResolvedTranslator(path: path, fingerprint: fingerprint, cached: cached, reuse: nil)
     }
 }

@@ -62,7 +62,7 @@ import Testing
     @Test func hubTranslatesBetweenAnyTwoMembers() throws {
         let cli = try prepared()
         try cli.ok(["hub", "create", "h3", "--spaces", "e5/fortunes,minilm/fortunes,glove50/fortunes", "--anchors", "a500"])
-        let knn = try cli.ok(["knn", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--via-hub", "h3", "--key", "3", "-k", "1", "--json"]).json as! [[String: Any]]
+        let knn = try cli.ok(["knn", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--via-hub", "h3", "--key", "3", "-k", "1", "--json"]).knnResults
         #expect(((knn[0]["neighbors"] as! [[String: Any]])[0]["key"] as? String) == "3")
         let hubs = try cli.ok(["hub", "ls", "--json"]).json as! [[String: Any]]
         #expect(hubs.first?["current"] as? Bool == true)

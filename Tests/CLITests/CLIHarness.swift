@@ -40,6 +40,8 @@ final class CLIHarness: @unchecked Sendable {
         let stdout: String
         let stderr: String
         var json: Any? { try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) }
+        /// `knn --json`'s results: one `{query, neighbors}` per query.
+        var knnResults: [[String: Any]] { (json as? [String: Any])?["results"] as? [[String: Any]] ?? [] }
     }
 
     /// A `latentdb` process for `args` on `store` (default: this harness's store), not started.

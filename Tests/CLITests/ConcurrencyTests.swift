@@ -78,7 +78,7 @@ import Testing
             guard checkStatus("knn", result) else { return }
             // A query row and the rows it is scored against come from one version: A·A > 0 and
             // B·B > 0, while a query read from A and searched in B (or the reverse) scores < 0.
-            let results = result.json as? [[String: Any]]
+            let results: [[String: Any]]? = result.knnResults
             let scores = (results?.first?["neighbors"] as? [[String: Any]] ?? []).compactMap { ($0["score"] as? NSNumber)?.doubleValue }
             if scores.count != 5 { log.fail("knn: \(scores.count) neighbours: \(result.stdout.prefix(300))") }
             if scores.contains(where: { $0 <= 0 }) { log.fail("knn mixed two versions (query from one, items from the other): scores \(scores)") }

@@ -217,7 +217,7 @@ func patchedNPZ(_ patch: (inout [UInt8], _ directory: Int, _ data: Int) -> Void)
 
 extension ErrorCase {
     static let all: [ErrorCase] = inputFiles + usage + store + storeContents + anchors + translators + queries + evaluation + numerical
-        + serving
+        + serving + everyday
 
     // MARK: E01 input files
 
@@ -382,7 +382,7 @@ extension ErrorCase {
         cli(.unknownCodec, ["unknown codec 'zip'", "bitshuffle-lz4"], base: false) { cli in
             ["register", "x/d", "--embeddings", try cli.writeNPY(seededMatrix(rows: 2, columns: 2, seed: 1), "x.npy"), "--codec", "zip"]
         },
-        cli(.gateSyntax, ["gate 'mrr'", "METRIC>=VALUE", "e.g. mrr>=0.9"]) { _ in
+        cli(.gateSyntax, ["gate 'mrr'", "METRIC:VALUE", "METRIC>=VALUE, quoted", "e.g. mrr:0.9"]) { _ in
             ["migrate", "--from", "a/d", "--to", "b/d", "--as", "b/e2", "--anchors", "pairs", "--gate", "mrr"]
         },
         api(.needsFromAndTo, ["--via-hub needs --from and --to spaces"]) { cli in
@@ -409,7 +409,9 @@ extension ErrorCase {
         cli(.conflictingOptions, ["give --anchors/--method or --translator, not both"]) { _ in
             ["knn", "--from", "a/d", "--to", "b/d", "--anchors", "pairs", "--translator", "ab", "--key", "0"]
         },
-        cli(.missingOption, ["translating from a/d to b/d needs --anchors NAME"]) { _ in ["knn", "--from", "a/d", "--to", "b/d", "--key", "0"] },
+        cli(.missingOption, ["without --from and --to, translating needs --translator ID"]) { cli in
+            ["translate", "--input", cli.path("q.npy"), "--output", cli.path("o.npy")]
+        },
         cli(.anchorCountOption, ["--count 1: 2 anchors needed at least"]) { _ in
             ["anchors", "create", "one", "--from", "a/d", "--to", "b/d", "--count", "1"]
         },

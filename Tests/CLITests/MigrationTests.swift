@@ -29,7 +29,7 @@ import Testing
         try cli.ok(["export", "minilm/corpus", "--output", cli.path("migrated.npy")])
         #expect(try NPY.readMatrix(path: cli.path("migrated.npy")).matrix == NPY.readMatrix(path: cli.path("expected.npy")).matrix)
         // minilm queries now search the e5-embedded corpus directly (same model: no translation).
-        let knn = try cli.ok(["knn", "--from", "minilm/fortunes", "--to", "minilm/corpus", "--key", "3", "-k", "1", "--json"]).json as! [[String: Any]]
+        let knn = try cli.ok(["knn", "--from", "minilm/fortunes", "--to", "minilm/corpus", "--key", "3", "-k", "1", "--json"]).knnResults
         #expect(((knn[0]["neighbors"] as! [[String: Any]])[0]["key"] as? String) == "3")
     }
 

@@ -15,7 +15,7 @@ import Testing
         let cli = try prepared()
         let keys = ["3", "4", "11", "16", "19"]
         let json = try cli.ok(["knn", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--anchors", "a500", "-k", "5", "--json"]
-                              + keys.flatMap { ["--key", $0] }).json as! [[String: Any]]
+                              + keys.flatMap { ["--key", $0] }).knnResults
         #expect(json.count == 5)
         var hits = 0
         for (key, result) in zip(keys, json) {
@@ -32,18 +32,18 @@ import Testing
 
     @Test func sameSpaceSearchFindsItselfFirst() throws {
         let cli = try prepared()
-        let json = try cli.ok(["knn", "--from", "minilm/fortunes", "--to", "minilm/fortunes", "--key", "4", "-k", "3", "--json"]).json as! [[String: Any]]
+        let json = try cli.ok(["knn", "--from", "minilm/fortunes", "--to", "minilm/fortunes", "--key", "4", "-k", "3", "--json"]).knnResults
         let first = (json[0]["neighbors"] as! [[String: Any]])[0]
         #expect(first["key"] as? String == "4" && abs((first["score"] as! Double) - 1) < 1e-5)
         for metric in ["ip", "l2"] {
-            let r = try cli.ok(["knn", "--from", "minilm/fortunes", "--to", "minilm/fortunes", "--key", "4", "-k", "2", "--metric", metric, "--json"]).json as! [[String: Any]]
+            let r = try cli.ok(["knn", "--from", "minilm/fortunes", "--to", "minilm/fortunes", "--key", "4", "-k", "2", "--metric", metric, "--json"]).knnResults
             #expect(((r[0]["neighbors"] as! [[String: Any]])[0]["key"] as? String) == "4")
         }
     }
 
     @Test func cslsRescoringKeepsTheTrueMatchOnTop() throws {
         let cli = try prepared()
-        let json = try cli.ok(["knn", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--anchors", "a500", "--key", "3", "-k", "3", "--csls", "--json"]).json as! [[String: Any]]
+        let json = try cli.ok(["knn", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--anchors", "a500", "--key", "3", "-k", "3", "--csls", "--json"]).knnResults
         #expect(((json[0]["neighbors"] as! [[String: Any]])[0]["key"] as? String) == "3")
     }
 
@@ -129,7 +129,8 @@ import Testing
 
     @Test func translationWithoutATranslator() throws {
         let cli = try prepared()
-        try cli.fails(["knn", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--key", "3"], code: 2, mentioning: ["needs --anchors"])
+        try cli.fails(["knn", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--key", "3"], code: 1,
+                      mentioning: ["no cached translator", "latentdb fit --from e5/fortunes --to minilm/fortunes --anchors NAME"])
     }
 }
 

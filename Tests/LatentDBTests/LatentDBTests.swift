@@ -42,7 +42,8 @@ import Testing
             var m = EvalMetrics(); m.accuracy_knn = acc; m.top1 = acc / 2
             var native = EvalMetrics(); native.accuracy_knn = 0.6
             return EvalReport(A: "a", B: "b", from: "a/d", to: "b/d", n_train: 10, n_test: 5, n_anchors: n, scaling: "standard",
-                              order: ["native", "absolute", "ortho"], results: ["native": native, "absolute": m, "ortho": m])
+                              order: ["native", "absolute", "ortho"], results: ["native": native, "absolute": m, "ortho": m],
+                              translators: ["ortho": "ortho+standard"])
         }
         let sweep = SweepReport(from: "a/d", to: "b/d", counts: [50, 100, 500], methods: ["ortho"],
                                 evaluations: [report(50, 0.2), report(100, 0.4), report(500, 0.5)])

@@ -10,7 +10,7 @@ import Testing
 @Suite struct QueryPathTests {
     enum Command: String, CaseIterable, Sendable { case knn, classify, translate }
     enum Input: String, CaseIterable, Sendable { case keys, file }
-    enum Choice: String, CaseIterable, Sendable { case fit, stored, chain, hub, identity }
+    enum Choice: String, CaseIterable, Sendable { case fit, stored, chain, hub, identity, cached }
 
     static let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("examples/fortunes")
@@ -75,6 +75,7 @@ import Testing
         case .chain: .chain(via: [Self.glove], anchors: nil, spec: FitSpec())
         case .hub: .hub("h")
         case .identity: .identity
+        case .cached: .cached(method: nil, scaling: nil)
         }
 
         let run = {
@@ -102,7 +103,9 @@ import Testing
             if translateWithoutMap {
                 #expect(diagnostic.code == .translateNeedsMap)
             } else {
-                let expected: Set<ErrorCode> = [.queryDimension, .queryFileDimension, .translatedDimension, .hubMissingSpace, .noChainStep]
+                // A cached translator must take the source space's width to qualify: none does for e5/odd.
+                let expected: Set<ErrorCode> = [.queryDimension, .queryFileDimension, .translatedDimension, .hubMissingSpace, .noChainStep,
+                                                .noCachedTranslator]
                 #expect(expected.contains(diagnostic.code), "\(diagnostic.code.rawValue): \(diagnostic.message)")
             }
         } else {

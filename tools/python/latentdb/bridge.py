@@ -230,8 +230,9 @@ class LatentDB:
                        "--metric", metric, *self._translator_options(anchors, method, scaling, translator)]
             if csls:
                 options.append("--csls")
-            results = self._run(["knn"], options)
-        return [[(n["key"], n.get("label"), float(n["score"])) for n in r["neighbors"]] for r in results]
+            summary = self._run(["knn"], options)
+        # knn --json is an object like classify's (from, to, k, metric, csls, translator, results).
+        return [[(n["key"], n.get("label"), float(n["score"])) for n in r["neighbors"]] for r in summary["results"]]
 
     def classify(self, src: str, dst: str, queries: Queries, anchors: Optional[str] = None,
                  method: str = "ortho", translator: Optional[str] = None, decoder: str = "knn",

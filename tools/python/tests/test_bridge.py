@@ -76,8 +76,10 @@ def test_cli_errors_become_exceptions(stitched, sample):
     assert "already exists" in error.value.message and "--replace" in error.value.message
     with pytest.raises(LatentDBError, match="unknown keys"):
         stitched.knn("e5/fortunes", "minilm/fortunes", queries=["no-such-key"], anchors="a500")
-    with pytest.raises(LatentDBError, match="needs --anchors"):
-        stitched.knn("e5/fortunes", "minilm/fortunes", queries=["3"])
+    # The knn above fitted and cached a translator: without anchors= it is reused.
+    assert stitched.knn("e5/fortunes", "minilm/fortunes", queries=["3"], k=1)[0][0][0] == "3"
+    with pytest.raises(LatentDBError, match="no cached translator"):
+        stitched.knn("minilm/fortunes", "e5/fortunes", queries=["3"])
     with pytest.raises(LatentDBError, match="columns; expected 384"):
         stitched.knn("e5/fortunes", "minilm/fortunes", queries=np.zeros((1, 5), np.float32), anchors="a500")
     bad = sample["e5"][:10].copy()
