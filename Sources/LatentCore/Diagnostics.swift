@@ -75,6 +75,9 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case nonFiniteEmbedding = "E0150"
     case nonFiniteQuery = "E0151"
     case queryFileDimension = "E0152"
+    case standardInputTruncated = "E0160"
+    case standardInputTrailing = "E0161"
+    case standardInputFormat = "E0162"
 
     // E02: usage.
     case arguments = "E0201"
@@ -99,6 +102,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case unknownDecoder = "E0220"
     case testFractionOption = "E0221"
     case kOption = "E0222"
+    case standardInputIsTerminal = "E0260"
+    case standardOutputIsTerminal = "E0261"
 
     // E03: the store and I/O.
     case storeIO = "E0301"
@@ -209,7 +214,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .arguments, .spaceNameSlashes, .nameEmpty, .nameTooLong, .nameCharacters, .unknownCodec, .gateSyntax,
              .needsFromAndTo, .keysNeedFrom, .translateNeedsMap, .hubTooFewSpaces, .hubRepeatsSpace, .negativeRefine,
              .ridgeLambdaOption, .conflictingOptions, .missingOption, .anchorCountOption, .sweepAnchorsOption,
-             .unknownMethod, .unknownDecoder, .testFractionOption, .kOption:
+             .unknownMethod, .unknownDecoder, .testFractionOption, .kOption,
+             .standardInputIsTerminal, .standardOutputIsTerminal:
             return .usage
         case .storeIO, .storeUnreadable, .notAStore, .foreignDatabase, .storeNewer, .storeCorrupt, .storeInconsistent,
              .storeFull, .storeBusy, .corruptBlock, .blockShape, .blockRowGap, .blockRowTotal, .blockHeader, .blockSize,
@@ -1244,5 +1250,31 @@ extension Diagnostic {
 
     public static func singular(routine: String, info: Int) -> Diagnostic {
         Diagnostic(.singular, "\(routine): matrix is singular (info = \(info): U(\(info),\(info)) is exactly zero)")
+    }
+}
+
+// MARK: - Standard streams (arrays through `-`)
+
+extension Diagnostic {
+    /// The `.npy` on standard input ended before the data its header declares.
+    public static func standardInputTruncated(expected: Int, found: Int, shape: String, dtype: String) -> Diagnostic {
+        Diagnostic(.standardInputTruncated, "the .npy stream ended after \(found) of the \(expected) data bytes its header declares (shape \(shape), \(dtype))")
+    }
+
+    public static func standardInputTrailing(expected: Int) -> Diagnostic {
+        Diagnostic(.standardInputTrailing, "more bytes follow the \(expected) data bytes of the .npy stream: expected exactly one array")
+    }
+
+    public static func standardInputFormat(firstBytes: [UInt8]) -> Diagnostic {
+        Diagnostic(.standardInputFormat, "expected an .npy stream (magic \\x93NUMPY), found first bytes \(firstBytes); other formats are read from files")
+    }
+
+    /// `option -` names standard input, but it is a terminal: the command would wait for bytes nobody sends.
+    public static func standardInputIsTerminal(option: String) -> Diagnostic {
+        Diagnostic(.standardInputIsTerminal, "\(option) - reads an .npy from standard input, which is a terminal: pipe or redirect one into it")
+    }
+
+    public static func standardOutputIsTerminal(option: String) -> Diagnostic {
+        Diagnostic(.standardOutputIsTerminal, "\(option) - writes a binary .npy to standard output, which is a terminal: pipe or redirect it")
     }
 }

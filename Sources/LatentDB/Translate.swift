@@ -103,8 +103,10 @@ extension LatentStore {
     /// Query vectors in the source space: rows of a file, or stored items by key.
     public func queries(_ input: QueryInput, from: SpaceName?, expectedDimension: Int?) throws -> (matrix: Matrix<Float>, keys: [String]?) {
         switch input {
-        case let .file(path, member):
-            let matrix = try EmbeddingFile.readMatrix(path: path, member: member).matrix
+        case let .file(requested, member):
+            let source = try EmbeddingFile.open(path: requested, member: member)
+            let path = source.path  // `-` is read as, and named, standard input
+            let matrix = try source.readRows(source.rows)
             if let bad = matrix.firstNonFinite() {
                 throw LatentError(.nonFiniteQuery(path: path, row: bad.row, column: bad.column, value: matrix[bad.row, bad.column]))
             }
