@@ -147,12 +147,14 @@ def test_integer_labels_and_default_keys(db):
 
 def test_anchor_sets(stitched, sample):
     pairs = sample["keys"][:50]
-    made = stitched.anchors("mine", "e5/fortunes", "minilm/fortunes", pairs=pairs)
+    with pytest.warns(UserWarning, match="50 anchors, fewer than the 384 dimensions"):
+        made = stitched.anchors("mine", "e5/fortunes", "minilm/fortunes", pairs=pairs)
     assert made["count"] == 50 and made["sampler"] == "file"
     assert {s["name"] for s in stitched.anchor_sets()} == {"a500", "mine"}
     shown = stitched.anchor_set("mine")
     assert shown["summary"]["count"] == 50 and [p[0] for p in shown["pairs"]] == pairs
-    stratified = stitched.anchors("s100", "e5/fortunes", "minilm/fortunes", count=100, stratified=True)
+    with pytest.warns(UserWarning, match="100 anchors, fewer than the 384 dimensions"):
+        stratified = stitched.anchors("s100", "e5/fortunes", "minilm/fortunes", count=100, stratified=True)
     assert stratified["count"] == 100 and stratified["sampler"] == "stratified"
     stitched.remove_anchors("mine")
     assert {s["name"] for s in stitched.anchor_sets()} == {"a500", "s100"}
