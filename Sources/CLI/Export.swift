@@ -19,18 +19,22 @@ struct Export: ParsableCommand {
     @Argument(help: "MODEL/DATASET", transform: parseSpaceName)
     var space: SpaceName
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Output file.", valueName: "file"))
+    @Option(name: [.short, .long], help: ArgumentHelp("Output file; - writes to standard output (with --json, the summary goes to stderr).", valueName: "file"))
     var output: String
 
     @Option(help: ArgumentHelp("Output format: \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "format"))
     var format: ExportFormat = .npy
+
+    func validate() throws {
+        try StandardStreamOption.checkOutput(output, option: "--output")
+    }
 
     func run() throws {
         let store = try global.open()
         let progress = global.progress("export \(space)")
         let result = try store.export(space, to: output, format: format, progress: progress.update)
         progress.finish()
-        try global.emit(json: result) {
+        try global.emit(json: result, arrayOnStandardOutput: StandardStreamOption.isStream(output)) {
             global.quiet ? "" : "exported \(result.space) (\(result.rows) × \(result.dim)) to \(result.output)"
         }
     }

@@ -22,15 +22,19 @@ struct GlobalOptions: ParsableArguments {
         try LatentStore(path: storePath, create: create)
     }
 
-    func emit<T: Encodable>(json value: T, text: () -> String) throws {
+    /// Prints the result: JSON with `--json`, else the text. When stdout carries an array
+    /// (`--output -`), both go to stderr so that the array's bytes stay alone on stdout.
+    func emit<T: Encodable>(json value: T, arrayOnStandardOutput: Bool = false, text: () -> String) throws {
+        let destination = arrayOnStandardOutput ? FileHandle.standardError : FileHandle.standardOutput
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let data = try encoder.encode(value)
-            FileHandle.standardOutput.write(data + Data("\n".utf8))
+            destination.write(data + Data("\n".utf8))
         } else {
             let out = text()
-            if !out.isEmpty { print(out) }
+            if out.isEmpty { return }
+            if arrayOnStandardOutput { destination.write(Data((out + "\n").utf8)) } else { print(out) }
         }
     }
 
@@ -91,6 +95,21 @@ func formatBytes(_ bytes: Int) -> String {
     return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
 }
 
+
+/// `-` as a file name: an `.npy` read from standard input or written to standard output, for
+/// pipelines and the Python bridge. A terminal there is refused: reading would wait for bytes
+/// nobody sends, writing would print binary.
+enum StandardStreamOption {
+    static func isStream(_ path: String?) -> Bool { path == LatentStore.standardStreamPath }
+
+    static func checkInput(_ path: String?, option: String) throws {
+        if isStream(path) && isatty(STDIN_FILENO) == 1 { throw ValidationError(.standardInputIsTerminal(option: option)) }
+    }
+
+    static func checkOutput(_ path: String?, option: String) throws {
+        if isStream(path) && isatty(STDOUT_FILENO) == 1 { throw ValidationError(.standardOutputIsTerminal(option: option)) }
+    }
+}
 
 /// `MODEL/DATASET` as a command-line value.
 func parseSpaceName(_ text: String) throws -> SpaceName {

@@ -33,11 +33,10 @@ struct LatentDBCommand: ParsableCommand {
             }
             if code == .validationFailure {
                 // One line, as every other error: the reason and where to read more.
-                let reason = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+                let reason = oneLine(message(for: error))
                 let (catalogued, text) = UsageMark.unmark(reason)
                 if let catalogued {
-                    FileHandle.standardError.write(Data("latentdb: error[\(catalogued.rawValue)]: \(text) (see latentdb --help)\n".utf8))
-                    Foundation.exit(catalogued.exitStatus.rawValue)
+                    fail(code: catalogued, message: "\(text) (see latentdb --help)")
                 }
                 fail(.arguments(reason))
             }
@@ -49,8 +48,57 @@ struct LatentDBCommand: ParsableCommand {
     }
 
     static func fail(_ diagnostic: Diagnostic) -> Never {
-        FileHandle.standardError.write(Data("latentdb: \(diagnostic.rendered)\n".utf8))
-        Foundation.exit(diagnostic.code.exitStatus.rawValue)
+        fail(code: diagnostic.code, message: diagnostic.message)
+    }
+
+    /// The one line on stderr and, with `--json`, the same failure as an object that scripts
+    /// read without parsing text: `{"error": {"code": "E0703", "message": "…", "exit": 1}}`.
+    /// It goes to stdout, except when stdout carries an array (`--output -`): then to stderr,
+    /// after the line.
+    static func fail(code: ErrorCode, message: String) -> Never {
+        let status = code.exitStatus.rawValue
+        FileHandle.standardError.write(Data("latentdb: error[\(code.rawValue)]: \(message)\n".utf8))
+        let arguments = CommandLineScan(CommandLine.arguments.dropFirst())
+        if arguments.json {
+            struct Failure: Encodable { let code: String, message: String, exit: Int32 }
+            struct Output: Encodable { let error: Failure }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            if let data = try? encoder.encode(Output(error: Failure(code: code.rawValue, message: message, exit: status))) {
+                (arguments.arrayOnStandardOutput ? FileHandle.standardError : FileHandle.standardOutput).write(data + Data("\n".utf8))
+            }
+        }
+        Foundation.exit(status)
+    }
+
+    /// The parser's message on one line. It lists the choices of an enum option one per line
+    /// when there are six or more ("Please provide one of the following:\n  - ortho\n  - …"):
+    /// those become a comma-separated list instead of being cut off after the colon.
+    static func oneLine(_ message: String) -> String {
+        let lines = message.split(separator: "\n").map(String.init)
+        guard let first = lines.first else { return "invalid arguments" }
+        let choices = lines.dropFirst().prefix { $0.hasPrefix("  - ") }.map { $0.dropFirst(4) }
+        return choices.isEmpty ? first : first + " " + choices.joined(separator: ", ")
+    }
+}
+
+/// What the error path needs from the raw arguments, which may not have parsed: whether
+/// `--json` was asked for and whether `--output -` gave stdout to an array. Arguments after
+/// `--` are values, not options.
+struct CommandLineScan {
+    var json = false
+    var arrayOnStandardOutput = false
+
+    init(_ arguments: some Sequence<String>) {
+        var previous = ""
+        for argument in arguments {
+            if argument == "--" { break }
+            if argument == "--json" { json = true }
+            if ((previous == "--output" || previous == "-o") && argument == LatentStore.standardStreamPath) || argument == "--output=-" {
+                arrayOnStandardOutput = true
+            }
+            previous = argument
+        }
     }
 }
 

@@ -19,7 +19,7 @@ struct Register: ParsableCommand {
     @Argument(help: "MODEL/DATASET", transform: parseSpaceName)
     var space: SpaceName
 
-    @Option(help: ArgumentHelp("Embeddings: a 2-D float matrix in .npy, .npz, safetensors, .fvecs or .bvecs (stored as float32).", valueName: "file"))
+    @Option(help: ArgumentHelp("Embeddings: a 2-D float matrix in .npy, .npz, safetensors, .fvecs or .bvecs (stored as float32); - reads an .npy from standard input.", valueName: "file"))
     var embeddings: String
 
     @Option(name: [.customLong("member"), .customLong("array"), .customLong("tensor")],
@@ -40,6 +40,10 @@ struct Register: ParsableCommand {
 
     @Flag(help: "Replace an existing space atomically.")
     var replace = false
+
+    func validate() throws {
+        try StandardStreamOption.checkInput(embeddings, option: "--embeddings")
+    }
 
     func run() throws {
         let store = try global.open(create: true)

@@ -99,7 +99,7 @@ struct QueryOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Query items of the source space, one key per line.", valueName: "keys.txt"))
     var keys: String?
 
-    @Option(help: ArgumentHelp("Query vectors in the source model's space (.npy, .npz, safetensors, .fvecs, .bvecs).", valueName: "file"))
+    @Option(help: ArgumentHelp("Query vectors in the source model's space (.npy, .npz, safetensors, .fvecs, .bvecs); - reads an .npy from standard input.", valueName: "file"))
     var input: String?
 
     @Option(name: [.customLong("member"), .customLong("array"), .customLong("tensor")],
@@ -110,6 +110,7 @@ struct QueryOptions: ParsableArguments {
         let given = [!key.isEmpty, keys != nil, input != nil].filter { $0 }.count
         guard given == 1 else { throw ValidationError(.missingOption(.queryInput)) }
         if let member, input == nil { throw ValidationError(.missingOption(.inputForMember(member))) }
+        try StandardStreamOption.checkInput(input, option: "--input")
     }
 
     func query() throws -> QueryInput {
@@ -188,14 +189,18 @@ struct Translate: ParsableCommand {
     @Option(help: ArgumentHelp("Target space.", valueName: "MODEL/DATASET"), transform: parseSpaceName) var to: SpaceName?
     @OptionGroup var translatorOptions: TranslatorOptions
     @OptionGroup var queryOptions: QueryOptions
-    @Option(name: [.short, .long], help: ArgumentHelp("Output .npy file.", valueName: "out.npy")) var output: String
+    @Option(name: [.short, .long], help: ArgumentHelp("Output .npy file; - writes to standard output (with --json, the summary goes to stderr).", valueName: "out.npy")) var output: String
+
+    func validate() throws {
+        try StandardStreamOption.checkOutput(output, option: "--output")
+    }
 
     func run() throws {
         let store = try global.open()
         let summary = try store.translate(from: from, to: to, choice: try translatorOptions.choice(from: from, to: to),
                                           input: try queryOptions.query(), output: output)
         global.note(summary.cachedTranslator)
-        try global.emit(json: summary) {
+        try global.emit(json: summary, arrayOnStandardOutput: StandardStreamOption.isStream(output)) {
             global.quiet ? "" : "translated \(summary.rows) rows (\(summary.sourceDim) → \(summary.targetDim) dims) with translator \(summary.translator.map { $0.contains("→") ? $0 : String($0.prefix(12)) } ?? "-") to \(output)"
         }
     }

@@ -7,13 +7,18 @@ import LatentCore
 protocol ByteSource: AnyObject {
     /// What errors name: a file, or `archive.npz[member.npy]`.
     var path: String { get }
-    /// Total size in bytes.
+    /// Total size in bytes; never asked of a stream.
     func size() throws(CodecError) -> Int
+    /// Bytes that arrive front to back with no size known in advance (standard input): readers
+    /// check the data's length as it is read instead of against `size()`.
+    var isStream: Bool { get }
     /// Fills `buffer` from the current position; returns the bytes read (fewer only at the end).
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(CodecError) -> Int
 }
 
 extension ByteSource {
+    var isStream: Bool { false }
+
     func read(into bytes: inout [UInt8]) throws(CodecError) -> Int {
         let result = bytes.withUnsafeMutableBytes { raw in Result { () throws(CodecError) in try read(into: raw) } }
         return try result.get()
@@ -91,5 +96,30 @@ final class MemoryBytes: ByteSource {
         }
         position += n
         return n
+    }
+}
+
+/// A stream whose first bytes were already read (to recognise its format), read again from the start.
+final class ReplayedStream: ByteSource {
+    private var prefix: ArraySlice<UInt8>
+    private let rest: any ByteSource
+    var path: String { rest.path }
+    var isStream: Bool { true }
+
+    init(prefix: [UInt8], rest: any ByteSource) {
+        self.prefix = prefix[...]
+        self.rest = rest
+    }
+
+    func size() throws(CodecError) -> Int { preconditionFailure("the size of a stream is unknown until its end") }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(CodecError) -> Int {
+        let n = min(prefix.count, buffer.count)
+        if n > 0 {
+            prefix.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: n) }
+            prefix = prefix.dropFirst(n)
+        }
+        guard n < buffer.count else { return n }
+        return n + (try rest.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[n...])))
     }
 }

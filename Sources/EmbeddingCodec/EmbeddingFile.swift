@@ -29,6 +29,16 @@ public enum EmbeddingFileFormat: String, Sendable, CaseIterable, Codable {
     public static let writable: [EmbeddingFileFormat] = [.npy, .safetensors, .fvecs]
 }
 
+/// Standard input and output as an embedding file: the path `-`, as Unix tools spell it.
+/// Standard input carries one `.npy` (any dtype and version a file may have), read front to
+/// back as it arrives; every writer writes to standard output, front to back.
+public enum StandardStream {
+    public static let path = "-"
+    /// What errors call them.
+    public static let inputName = "standard input"
+    public static let outputName = "standard output"
+}
+
 /// One entry point for every embedding file format, chosen by content (magic bytes) first
 /// and by file name only where a format has no magic (`.fvecs`, `.bvecs`).
 ///
@@ -41,7 +51,9 @@ public enum EmbeddingFileFormat: String, Sendable, CaseIterable, Codable {
 public enum EmbeddingFile {
     /// Opens `path` for streaming. `member` picks an array of an `.npz` or a tensor of a
     /// safetensors file; it is an error for the single-matrix formats.
+    /// `path` `-` is standard input (``StandardStream``), which holds an `.npy`.
     public static func open(path: String, member: String? = nil) throws(CodecError) -> any EmbeddingRowSource {
+        if path == StandardStream.path { return try openStandardInput(member: member) }
         let format = try detect(path: path)
         if let member, format != .npz && format != .safetensors {
             throw CodecError(path: path, .memberOfSingleMatrix(format: format.rawValue, member: member))
@@ -53,6 +65,21 @@ public enum EmbeddingFile {
         case .fvecs: return try VecsReader(path: path, kind: .fvecs)
         case .bvecs: return try VecsReader(path: path, kind: .bvecs)
         }
+    }
+
+    /// A stream cannot be probed without consuming it, so it is read as `.npy` and anything
+    /// else is said to be the wrong format for a stream (rather than a damaged `.npy`).
+    private static func openStandardInput(member: String?) throws(CodecError) -> NPYReader {
+        if let member {
+            throw CodecError(path: StandardStream.inputName, .memberOfSingleMatrix(format: EmbeddingFileFormat.npy.rawValue, member: member))
+        }
+        let input = try NPYFile(reading: StandardStream.path)
+        var head = [UInt8](repeating: 0, count: NPYHeader.magic.count)
+        head = Array(head[0..<(try input.read(into: &head))])
+        guard head == NPYHeader.magic else {
+            throw CodecError(path: input.path, .standardInputFormat(firstBytes: head))
+        }
+        return try NPYReader(source: ReplayedStream(prefix: head, rest: input))
     }
 
     /// The whole matrix and its source dtype.

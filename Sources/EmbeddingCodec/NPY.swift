@@ -13,6 +13,8 @@ public final class NPYReader {
     /// Rows not yet returned by ``readRows(_:)``.
     public private(set) var remainingRows: Int
     private let file: any ByteSource
+    /// Data bytes read so far (a stream's length is checked against the header as it arrives).
+    private var dataBytesRead = 0
 
     public convenience init(path: String) throws(CodecError) {
         try self.init(source: try NPYFile(reading: path))
@@ -62,7 +64,17 @@ public final class NPYReader {
         }
         if let failure { throw failure }
         remainingRows -= n
+        if remainingRows == 0 && n > 0 && file.isStream { try expectEndOfStream() }
         return Matrix(rows: n, columns: columns, elements: elements)
+    }
+
+    /// A stream holds one array: anything after its data is an error (two arrays sent, or a
+    /// header that declares fewer rows than were sent), found before the caller stores anything.
+    private func expectEndOfStream() throws(CodecError) {
+        var probe = [UInt8](repeating: 0, count: 1)
+        guard try file.read(into: &probe) == 0 else {
+            throw CodecError(path: path, .standardInputTrailing(expected: dataBytesRead))
+        }
     }
 
     private func fill(_ out: UnsafeMutableBufferPointer<Float>) throws(CodecError) {
@@ -100,7 +112,12 @@ public final class NPYReader {
 
     private func readExactly(_ buffer: UnsafeMutableRawBufferPointer) throws(CodecError) {
         let got = try file.read(into: buffer)
+        dataBytesRead += got
         guard got == buffer.count else {
+            if file.isStream {
+                throw CodecError(path: path, .standardInputTruncated(expected: rows * columns * dtype.itemSize, found: dataBytesRead,
+                                                                      shape: shapeText(shape), dtype: dtype.rawValue))
+            }
             throw CodecError(path: path, .changedWhileReading(expected: buffer.count, found: got))
         }
     }

@@ -65,15 +65,21 @@ struct NPYHeader {
             dataOffset = 12 + headerLength
         }
         // The length comes from the file: check it against the file before allocating for it
-        // (a 12-byte file may declare a 4 GiB header).
-        let available = try file.size() - (major == 1 ? 10 : 12)
-        guard headerLength <= available else {
-            throw CodecError(path: path, .npyTruncatedHeader(expected: headerLength, found: max(available, 0)))
+        // (a 12-byte file may declare a 4 GiB header). A stream has no size: read it in
+        // chunks, so that memory follows the bytes that actually arrive.
+        let headerBytes: [UInt8]
+        if file.isStream {
+            headerBytes = try readStreamed(file, count: headerLength)
+        } else {
+            let available = try file.size() - (major == 1 ? 10 : 12)
+            guard headerLength <= available else {
+                throw CodecError(path: path, .npyTruncatedHeader(expected: headerLength, found: max(available, 0)))
+            }
+            var bytes = [UInt8](repeating: 0, count: headerLength)
+            headerBytes = Array(bytes[0..<(try file.read(into: &bytes))])
         }
-        var headerBytes = [UInt8](repeating: 0, count: headerLength)
-        let headerGot = try file.read(into: &headerBytes)
-        guard headerGot == headerLength else {
-            throw CodecError(path: path, .npyTruncatedHeader(expected: headerLength, found: headerGot))
+        guard headerBytes.count == headerLength else {
+            throw CodecError(path: path, .npyTruncatedHeader(expected: headerLength, found: headerBytes.count))
         }
         // Versions 1 and 2 are latin-1, version 3 is UTF-8.
         let text = major == 3 ? String(decoding: headerBytes, as: UTF8.self)
@@ -101,6 +107,8 @@ struct NPYHeader {
             guard !overflow else { throw CodecError(path: path, .npyMalformedHeader(.shapeTooLarge(shape))) }
             expected = p
         }
+        // A stream's data is counted as it is read (`NPYReader`).
+        if file.isStream { return header }
         let found = try file.size() - dataOffset
         guard found >= expected else {
             throw CodecError(path: path, .npyDataSize(shape: shapeText(shape), dtype: descr, expected: expected, found: found))
@@ -109,6 +117,22 @@ struct NPYHeader {
             throw CodecError(path: path, .npyDataSize(shape: shapeText(shape), dtype: descr, expected: expected, found: found))
         }
         return header
+    }
+
+    /// Up to `count` bytes of a stream, fewer only at its end, in chunks of at most 64 KiB.
+    private static func readStreamed(_ file: some ByteSource, count: Int) throws(CodecError) -> [UInt8] {
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: min(count, 1 << 16))
+        while out.count < count {
+            let want = min(chunk.count, count - out.count)
+            let result = chunk.withUnsafeMutableBytes { raw in
+                Result { () throws(CodecError) in try file.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<want])) }
+            }
+            let got = try result.get()
+            out += chunk[0..<got]
+            if got < want { break }
+        }
+        return out
     }
 
     /// The header `np.save` writes for a C-order array of `dtype` and `shape`: version 1.0
@@ -267,10 +291,15 @@ extension String {
 
 /// An open file, read or written with `read(2)`/`write(2)` in caller-sized chunks; or, for
 /// parsing bytes already in memory, a read-only view of an array under a display path.
+///
+/// The path `-` (``StandardStream/path``) opens standard input for reading and standard output
+/// for writing: read as a stream (front to back, size unknown until the end), never closed.
 final class NPYFile {
     let path: String
     private var fd: Int32
     var descriptor: Int32 { fd }
+    /// Standard input or output: no size, no `pread`, and the descriptor stays open.
+    let isStream: Bool
     /// The bytes of a memory-backed file, and the read position in them.
     private let memory: [UInt8]?
     private var position = 0
@@ -279,25 +308,41 @@ final class NPYFile {
         self.path = path
         fd = -1
         memory = bytes
+        isStream = false
     }
 
     init(reading path: String) throws(CodecError) {
-        self.path = path
         memory = nil
+        if path == StandardStream.path {
+            self.path = StandardStream.inputName
+            fd = STDIN_FILENO
+            isStream = true
+            return
+        }
+        self.path = path
+        isStream = false
         fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw CodecError(path: path, .fileAccess(.openForReading, reason: String(cString: strerror(errno)))) }
     }
 
     init(creating path: String) throws(CodecError) {
-        self.path = path
         memory = nil
+        if path == StandardStream.path {
+            self.path = StandardStream.outputName
+            fd = STDOUT_FILENO
+            isStream = true
+            return
+        }
+        self.path = path
+        isStream = false
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw CodecError(path: path, .fileAccess(.openForWriting, reason: String(cString: strerror(errno)))) }
     }
 
-    deinit { if fd >= 0 { _ = Glibc.close(fd) } }
+    deinit { if fd >= 0 && !isStream { _ = Glibc.close(fd) } }
 
     func size() throws(CodecError) -> Int {
+        precondition(!isStream, "the size of a stream is unknown until its end")
         if let memory { return memory.count }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw CodecError(path: path, .fileAccess(.stat, reason: String(cString: strerror(errno)))) }
@@ -345,7 +390,7 @@ final class NPYFile {
     }
 
     func close() throws(CodecError) {
-        if memory != nil { return }
+        if memory != nil || isStream { return }
         let fd = self.fd
         self.fd = -1
         guard Glibc.close(fd) == 0 else { throw CodecError(path: path, .fileAccess(.close, reason: String(cString: strerror(errno)))) }

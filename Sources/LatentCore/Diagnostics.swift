@@ -75,6 +75,9 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case nonFiniteEmbedding = "E0150"
     case nonFiniteQuery = "E0151"
     case queryFileDimension = "E0152"
+    case standardInputTruncated = "E0160"
+    case standardInputTrailing = "E0161"
+    case standardInputFormat = "E0162"
 
     // E02: usage.
     case arguments = "E0201"
@@ -114,6 +117,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case portOption = "E0288"
     case sizeOption = "E0287"
     case unknownErrorCode = "E0250"
+    case standardInputIsTerminal = "E0260"
+    case standardOutputIsTerminal = "E0261"
 
     // E03: the store and I/O.
     case storeIO = "E0301"
@@ -228,7 +233,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
              .ridgeLambdaOption, .conflictingOptions, .missingOption, .anchorCountOption, .sweepAnchorsOption,
              .unknownMethod, .unknownDecoder, .testFractionOption, .kOption, .requestJSON, .requestFieldMissing,
              .requestFieldValue, .requestFieldsConflict, .requestRaggedVectors, .unauthorized, .requestTooLarge, .unknownRoute,
-             .serveNeedsToken, .tokenFile, .serverNotFound, .portOption, .sizeOption, .unknownErrorCode:
+             .serveNeedsToken, .tokenFile, .serverNotFound, .portOption, .sizeOption, .unknownErrorCode,
+             .standardInputIsTerminal, .standardOutputIsTerminal:
             return .usage
         case .storeIO, .storeUnreadable, .notAStore, .foreignDatabase, .storeNewer, .storeCorrupt, .storeInconsistent,
              .storeFull, .storeBusy, .corruptBlock, .blockShape, .blockRowGap, .blockRowTotal, .blockHeader, .blockSize,
@@ -1348,5 +1354,31 @@ extension Diagnostic {
 
     public static func unknownErrorCode(_ text: String) -> Diagnostic {
         Diagnostic(.unknownErrorCode, "'\(text)' is not an error code of this build (codes look like E0514; `latentdb explain` lists them all)")
+    }
+}
+
+// MARK: - Standard streams (arrays through `-`)
+
+extension Diagnostic {
+    /// The `.npy` on standard input ended before the data its header declares.
+    public static func standardInputTruncated(expected: Int, found: Int, shape: String, dtype: String) -> Diagnostic {
+        Diagnostic(.standardInputTruncated, "the .npy stream ended after \(found) of the \(expected) data bytes its header declares (shape \(shape), \(dtype))")
+    }
+
+    public static func standardInputTrailing(expected: Int) -> Diagnostic {
+        Diagnostic(.standardInputTrailing, "more bytes follow the \(expected) data bytes of the .npy stream: expected exactly one array")
+    }
+
+    public static func standardInputFormat(firstBytes: [UInt8]) -> Diagnostic {
+        Diagnostic(.standardInputFormat, "expected an .npy stream (magic \\x93NUMPY), found first bytes \(firstBytes); other formats are read from files")
+    }
+
+    /// `option -` names standard input, but it is a terminal: the command would wait for bytes nobody sends.
+    public static func standardInputIsTerminal(option: String) -> Diagnostic {
+        Diagnostic(.standardInputIsTerminal, "\(option) - reads an .npy from standard input, which is a terminal: pipe or redirect one into it")
+    }
+
+    public static func standardOutputIsTerminal(option: String) -> Diagnostic {
+        Diagnostic(.standardOutputIsTerminal, "\(option) - writes a binary .npy to standard output, which is a terminal: pipe or redirect it")
     }
 }

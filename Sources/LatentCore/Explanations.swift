@@ -299,6 +299,33 @@ extension ErrorCode {
                 causes: ["a typo", "a code from a newer build of LatentDB"],
                 fix: "Copy the code from the message (error[E0514]); `latentdb explain` alone lists every code.")
 
+        // MARK: arrays through standard input and output (`-`)
+        case .standardInputTruncated:
+            return Explanation(
+                meaning: "The .npy read from standard input ended before the data its header declares.",
+                causes: ["the program writing into the pipe failed or was killed midway", "a header written for more rows than were sent"],
+                fix: "Check the writing program's own error; send one complete array (np.save(sys.stdout.buffer, x)).")
+        case .standardInputTrailing:
+            return Explanation(
+                meaning: "More bytes followed the one .npy array read from standard input.",
+                causes: ["two arrays written into one pipe", "a text line or log output mixed into the stream"],
+                fix: "Send exactly one array per command; keep logs on the writer's stderr.")
+        case .standardInputFormat:
+            return Explanation(
+                meaning: "Standard input does not start with an .npy header; only .npy is read from a pipe.",
+                causes: ["an .npz, safetensors or text file piped in", "a writer that printed something before the array"],
+                fix: "Pipe an .npy (np.save to stdout), or pass other formats as a file path.")
+        case .standardInputIsTerminal:
+            return Explanation(
+                meaning: "`-` asks for an .npy on standard input, but standard input is a terminal: the command would wait for bytes nobody sends.",
+                causes: ["`-` typed without a pipe or redirect"],
+                fix: "Pipe an array in (python make.py | latentdb … --input -) or redirect a file (< q.npy).")
+        case .standardOutputIsTerminal:
+            return Explanation(
+                meaning: "`--output -` would write binary .npy bytes to a terminal.",
+                causes: ["--output - typed without a pipe or redirect"],
+                fix: "Pipe the output into a program, redirect it (> out.npy), or give a file path.")
+
         // MARK: E029x requests to `latentdb serve`
         case .requestJSON:
             return Explanation(

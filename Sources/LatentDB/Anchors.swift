@@ -34,6 +34,14 @@ public enum AnchorSampler: Sendable, Equatable {
         }
     }
 
+    /// The number of anchors asked for, when the sampler draws them.
+    var count: Int? {
+        switch self {
+        case let .uniform(count, _), let .stratified(count, _), let .geometric(_, count, _): count
+        case .file: nil
+        }
+    }
+
     var options: String {
         switch self {
         case let .uniform(count, seed), let .stratified(count, seed), let .geometric(_, count, seed): "{\"count\":\(count),\"seed\":\(seed)}"
@@ -109,6 +117,14 @@ extension LatentStore {
                 sourceSpace: source.description, targetSpace: target.description, sampler: sampler.name,
                 options: sampler.options, hash: hash, pairs: pairs))
             var warnings: [String] = []
+            if let asked = sampler.count, pairs.count < asked {
+                // Samplers draw without replacement: a count above what is available is clamped, and said so.
+                let candidates = Self.candidateRows(sourceItems)
+                let pool = sourceItems.contains(where: { $0.split != nil }) ? "train items" : "items"
+                var reason = "dataset '\(source.dataset)' has \(candidates.count) \(pool)"
+                if case .stratified = sampler, candidates.count >= asked { reason = "some labels have fewer \(pool) than their share" }
+                warnings.append("anchor set '\(name)' has \(pairs.count) anchors, fewer than the \(asked) asked for: \(reason)")
+            }
             let dims = max(sourceSpace.dimension, targetSpace.dimension)
             if pairs.count < dims {
                 warnings.append("anchor set '\(name)' has \(pairs.count) anchors, fewer than the \(dims) dimensions: least-squares estimators are under-determined (ortho still works)")

@@ -7,6 +7,8 @@ import Storage
 extension LatentStore {
     public static var codecNames: [String] { BlockCodec.allCases.map(\.rawValue) }
     public static var defaultCodecName: String { BlockCodec.defaultCodec.rawValue }
+    /// The file name that means standard input (embeddings, queries) or output (arrays): `-`.
+    public static var standardStreamPath: String { StandardStream.path }
 
     /// The codec called `name` (nil: the default); an unknown name lists the known ones.
     public static func codec(named name: String?) throws -> BlockCodec {

@@ -49,8 +49,8 @@ extension LatentStore {
     /// Registers the embeddings of one file (`.npy`, `.npz`, safetensors, `.fvecs`, `.bvecs`)
     /// as space `request.name`, in one transaction.
     public func register(_ request: RegisterRequest, progress: ((Int, Int) -> Void)? = nil) throws -> RegisterResult {
-        let file = request.embeddingsPath
-        let reader = try EmbeddingFile.open(path: file, member: request.member)
+        let reader = try EmbeddingFile.open(path: request.embeddingsPath, member: request.member)
+        let file = reader.path  // `-` is read as, and named, standard input
         let rows = reader.rows, dim = reader.columns
         guard dim > 0 else { throw LatentError(.zeroColumns(file: file)) }
 

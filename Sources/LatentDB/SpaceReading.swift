@@ -180,6 +180,16 @@ extension LatentStore {
                        progress: ((Int, Int) -> Void)? = nil) throws -> ExportResult {
         try read { tx in
             let space = try tx.space(name)
+            if output == StandardStream.path {
+                // Standard output is written front to back and cannot be renamed into place.
+                let writer = try EmbeddingFile.writer(format: format.fileFormat, path: output, rows: space.rowCount, columns: space.dimension)
+                try Self.forEachBlock(tx, space: space) { first, block in
+                    try block.elements.withUnsafeBufferPointer { try writer.append($0) }
+                    progress?(first + block.rows, space.rowCount)
+                }
+                try writer.finish()
+                return ExportResult(space: name.description, output: output, rows: space.rowCount, dim: space.dimension, version: space.version, format: format.rawValue)
+            }
             let temporary = output + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
             do {
                 let writer = try EmbeddingFile.writer(format: format.fileFormat, path: temporary, rows: space.rowCount, columns: space.dimension)

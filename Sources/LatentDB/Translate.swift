@@ -116,7 +116,10 @@ extension LatentStore {
         case .file, .vectors:
             let matrix: Matrix<Float>, path: String?
             switch input {
-            case let .file(file, member): (matrix, path) = (try EmbeddingFile.readMatrix(path: file, member: member).matrix, file)
+            case let .file(requested, member):
+                let source = try EmbeddingFile.open(path: requested, member: member)
+                path = source.path  // `-` is read as, and named, standard input
+                matrix = try source.readRows(source.rows)
             case let .vectors(given): (matrix, path) = (given, nil)
             case .keys: preconditionFailure("handled below")
             }

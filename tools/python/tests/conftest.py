@@ -25,6 +25,7 @@ def sample():
     return {
         "e5": np.load(SAMPLE / "e5.npy"),
         "minilm": np.load(SAMPLE / "minilm.npy"),
+        "glove50": np.load(SAMPLE / "glove50.npy"),
         "keys": read_lines("keys.txt"),
         "labels": read_lines("labels.txt"),
         "split": read_lines("split.txt"),
