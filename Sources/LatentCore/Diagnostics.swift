@@ -99,6 +99,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case unknownDecoder = "E0220"
     case testFractionOption = "E0221"
     case kOption = "E0222"
+    case unknownCompletion = "E0240"
 
     // E03: the store and I/O.
     case storeIO = "E0301"
@@ -209,7 +210,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .arguments, .spaceNameSlashes, .nameEmpty, .nameTooLong, .nameCharacters, .unknownCodec, .gateSyntax,
              .needsFromAndTo, .keysNeedFrom, .translateNeedsMap, .hubTooFewSpaces, .hubRepeatsSpace, .negativeRefine,
              .ridgeLambdaOption, .conflictingOptions, .missingOption, .anchorCountOption, .sweepAnchorsOption,
-             .unknownMethod, .unknownDecoder, .testFractionOption, .kOption:
+             .unknownMethod, .unknownDecoder, .testFractionOption, .kOption, .unknownCompletion:
             return .usage
         case .storeIO, .storeUnreadable, .notAStore, .foreignDatabase, .storeNewer, .storeCorrupt, .storeInconsistent,
              .storeFull, .storeBusy, .corruptBlock, .blockShape, .blockRowGap, .blockRowTotal, .blockHeader, .blockSize,
@@ -1244,5 +1245,13 @@ extension Diagnostic {
 
     public static func singular(routine: String, info: Int) -> Diagnostic {
         Diagnostic(.singular, "\(routine): matrix is singular (info = \(info): U(\(info),\(info)) is exactly zero)")
+    }
+}
+
+// MARK: fidelity (rank-aware fits, compare)
+
+extension Diagnostic {
+    public static func unknownCompletion(_ name: String, known: [String]) -> Diagnostic {
+        Diagnostic(.unknownCompletion, "unknown completion '\(name)' for --completion; expected \(known.joined(separator: ", ")) (comma-separated)")
     }
 }

@@ -116,3 +116,34 @@ public func choleskySolve(_ a: Matrix<Double>, _ b: Matrix<Double>) -> (solution
     precondition(info >= 0, "dposv: illegal value in argument \(-info) (a LinearAlgebra bug)")
     return info == 0 ? (Matrix(rows: n, columns: p, elements: x), 0) : (nil, Int(info))
 }
+
+/// The partial isometry `U_r V_rᵀ` of an `m × n` matrix `A` over its numerical rank r: the
+/// singular pairs with `σ > relativeTolerance · σ₁`, zero on the rest. Where r = min(m, n) it is
+/// the polar factor `U Vᵀ`; where r is smaller it is still unique (the polar factor is not:
+/// any orthonormal completion of the null space is as close to `A`). Also `A`'s singular values
+/// (descending, min(m, n) of them) and r; a zero `A` gives r = 0 and the zero matrix.
+///
+/// The corresponding LAPACK routine is `dgesdd`, plus one `dgemm` of the r kept pairs.
+public func partialIsometry(_ a: Matrix<Double>, relativeTolerance: Double)
+    throws(LinearAlgebraError) -> (factor: Matrix<Double>, singularValues: [Double], rank: Int)
+{
+    let (u, s, vt) = try svd(a)
+    let r = numericalRank(s, relativeTolerance: relativeTolerance)
+    return (partialProduct(u, vt, rank: r), s, r)
+}
+
+/// How many of the descending singular values `s` exceed `relativeTolerance · s[0]`.
+public func numericalRank(_ s: [Double], relativeTolerance: Double) -> Int {
+    guard let top = s.first, top > 0 else { return 0 }
+    return s.prefix { $0 > relativeTolerance * top }.count
+}
+
+/// `U[:, :r] · Vt[:r, :]` of a thin SVD (`u` is m × k, `vt` k × n).
+func partialProduct(_ u: Matrix<Double>, _ vt: Matrix<Double>, rank r: Int) -> Matrix<Double> {
+    let m = u.rows, n = vt.columns, k = u.columns
+    guard r > 0 else { return Matrix(rows: m, columns: n) }
+    if r == k { return gemm(u, vt) }
+    let left = Matrix(rows: m, columns: r, elements: (0..<m).flatMap { i in u.elements[(i * k)..<(i * k + r)] })
+    let right = Matrix(rows: r, columns: n, elements: Array(vt.elements[0..<(r * n)]))
+    return gemm(left, right)
+}
