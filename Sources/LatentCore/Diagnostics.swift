@@ -100,6 +100,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case testFractionOption = "E0221"
     case kOption = "E0222"
     case unknownCompletion = "E0240"
+    case compareArguments = "E0241"
 
     // E03: the store and I/O.
     case storeIO = "E0301"
@@ -200,6 +201,9 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case parameterOutOfRange = "E0809"
     case hubNoSpaces = "E0810"
     case hubFit = "E0811"
+    case compareNeedsAnchors = "E0860"
+    case compareTooFewItems = "E0861"
+    case compareDatasetSpaces = "E0862"
 
     // E09: numerical failures.
     case noConvergence = "E0901"
@@ -210,7 +214,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .arguments, .spaceNameSlashes, .nameEmpty, .nameTooLong, .nameCharacters, .unknownCodec, .gateSyntax,
              .needsFromAndTo, .keysNeedFrom, .translateNeedsMap, .hubTooFewSpaces, .hubRepeatsSpace, .negativeRefine,
              .ridgeLambdaOption, .conflictingOptions, .missingOption, .anchorCountOption, .sweepAnchorsOption,
-             .unknownMethod, .unknownDecoder, .testFractionOption, .kOption, .unknownCompletion:
+             .unknownMethod, .unknownDecoder, .testFractionOption, .kOption, .unknownCompletion,
+             .compareArguments:
             return .usage
         case .storeIO, .storeUnreadable, .notAStore, .foreignDatabase, .storeNewer, .storeCorrupt, .storeInconsistent,
              .storeFull, .storeBusy, .corruptBlock, .blockShape, .blockRowGap, .blockRowTotal, .blockHeader, .blockSize,
@@ -1253,5 +1258,31 @@ extension Diagnostic {
 extension Diagnostic {
     public static func unknownCompletion(_ name: String, known: [String]) -> Diagnostic {
         Diagnostic(.unknownCompletion, "unknown completion '\(name)' for --completion; expected \(known.joined(separator: ", ")) (comma-separated)")
+    }
+
+    public enum CompareUsage: Sendable {
+        case datasetWithSpaces, spacesMissing, plotNeedsDataset
+    }
+
+    public static func compareArguments(_ problem: CompareUsage) -> Diagnostic {
+        let text: String
+        switch problem {
+        case .datasetWithSpaces: text = "compare --dataset compares every pair of the dataset's spaces: drop the two spaces and --anchors"
+        case .spacesMissing: text = "compare needs two spaces (compare A B) or --dataset NAME"
+        case .plotNeedsDataset: text = "--plot draws the matrix of compare --dataset: give --dataset"
+        }
+        return Diagnostic(.compareArguments, text)
+    }
+
+    public static func compareNeedsAnchors(from: String, to: String) -> Diagnostic {
+        Diagnostic(.compareNeedsAnchors, "\(from) and \(to) belong to different datasets and share no items: give --anchors NAME to compare them on its pairs")
+    }
+
+    public static func compareTooFewItems(found: Int, needed: Int) -> Diagnostic {
+        Diagnostic(.compareTooFewItems, "compare needs at least \(needed) shared items (k + 1, and 10 for the held-out fit), found \(found)")
+    }
+
+    public static func compareDatasetSpaces(dataset: String, found: Int) -> Diagnostic {
+        Diagnostic(.compareDatasetSpaces, "dataset '\(dataset)' has \(found) space\(found == 1 ? "" : "s"); compare --dataset needs at least 2")
     }
 }

@@ -147,3 +147,54 @@ func partialProduct(_ u: Matrix<Double>, _ vt: Matrix<Double>, rank r: Int) -> M
     let right = Matrix(rows: r, columns: n, elements: Array(vt.elements[0..<(r * n)]))
     return gemm(left, right)
 }
+
+/// Thin SVD in Float32 (`sgesdd`): about twice as fast as `dgesdd`, for inputs that carry
+/// Float32 precision only (a cross product computed by `sgemm`).
+public func svd(_ a: Matrix<Float>) throws(LinearAlgebraError) -> (u: Matrix<Float>, singularValues: [Float], vt: Matrix<Float>) {
+    let m = a.rows, n = a.columns, k = min(m, n)
+    guard k > 0 else { return (Matrix(rows: m, columns: 0), [], Matrix(rows: 0, columns: n)) }
+    var work = a.elements
+    var s = [Float](repeating: 0, count: k)
+    var u = [Float](repeating: 0, count: m * k)
+    var vt = [Float](repeating: 0, count: k * n)
+    let info = work.withUnsafeMutableBufferPointer { pa in
+        s.withUnsafeMutableBufferPointer { ps in
+            u.withUnsafeMutableBufferPointer { pu in
+                vt.withUnsafeMutableBufferPointer { pv in
+                    LAPACKE_sgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "S")), blasInt(m), blasInt(n),
+                                   pa.baseAddress, blasInt(n), ps.baseAddress,
+                                   pu.baseAddress, blasInt(k), pv.baseAddress, blasInt(n))
+                }
+            }
+        }
+    }
+    try check(info, "sgesdd", .noConvergence)
+    return (Matrix(rows: m, columns: k, elements: u), s, Matrix(rows: k, columns: n, elements: vt))
+}
+
+/// ``partialIsometry(_:relativeTolerance:)`` of a matrix known to Float32 precision only:
+/// `sgesdd`, then one Newton–Schulz step in Float64, `Q ← Q (3I − QᵀQ) / 2`, which takes the
+/// kept singular values of `Q` from 1 ± 1e-7 to 1 ± 1e-14 (an isometry on its range to Float64
+/// rounding) without moving its range. The singular values are `sgesdd`'s, widened.
+public func partialIsometryFromFloat(_ a: Matrix<Float>, relativeTolerance: Double)
+    throws(LinearAlgebraError) -> (factor: Matrix<Double>, singularValues: [Double], rank: Int)
+{
+    let (u, s32, vt) = try svd(a)
+    let s = s32.map(Double.init)
+    let r = numericalRank(s, relativeTolerance: relativeTolerance)
+    let m = u.rows, n = vt.columns, k = u.columns
+    guard r > 0 else { return (Matrix(rows: m, columns: n), s, 0) }
+    let left = Matrix<Double>(rows: m, columns: r, elements: (0..<m).flatMap { i in u.elements[(i * k)..<(i * k + r)].map(Double.init) })
+    let right = Matrix<Double>(rows: r, columns: n, elements: vt.elements[0..<(r * n)].map(Double.init))
+    var q = gemm(left, right)
+    // Qᵀ Q on the smaller side; one step: Q (3I − QᵀQ) / 2 (or (3I − QQᵀ) Q / 2 when wide).
+    let tall = m >= n
+    var g = tall ? gram(q) : gram(q, outer: true)
+    let p = g.rows
+    g.withUnsafeMutableElements { e in
+        for i in 0..<e.count { e[i] *= -0.5 }
+        for i in 0..<p { e[i * p + i] += 1.5 }
+    }
+    q = tall ? gemm(q, g) : gemm(g, q)
+    return (q, s, r)
+}
