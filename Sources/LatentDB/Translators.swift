@@ -215,8 +215,12 @@ extension LatentStore {
             let rest = spec.usesCompletion && spec.completion == .full
                 ? "the other \(of - determined) are completed arbitrarily (full completion, as the paper)"
                 : "the other \(of - determined) translate to the target's anchor mean"
+            // More anchors help only when they are fewer than the dimensions; beyond that the
+            // undetermined ones are constant over the anchors (MiniLM's dead dimensions).
+            let advice = r.anchorCount <= of ? "use more anchors or --method ridge"
+                : "the anchors never vary them (more anchors will not change that; --method ridge shrinks instead)"
             warnings.append("anchors '\(r.anchorName)' (\(r.anchorCount)) determine \(determined) of the \(of) dimensions of the \(method) map: "
-                            + "\(rest); use more anchors or --method ridge")
+                            + "\(rest); \(advice)")
         }
         return FitSummary(fingerprint: r.fingerprint, cached: cached, from: r.sourceSpace, to: r.targetSpace, anchors: r.anchorName,
                    anchorCount: r.anchorCount, method: method, scaling: r.scaling,
