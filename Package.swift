@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "EmbeddingCodecTests", dependencies: ["EmbeddingCodec"], exclude: ["Fixtures"]),
         .testTarget(name: "TranslationTests", dependencies: ["Translation", "LinearAlgebra"], exclude: ["Fixtures"]),
-        .testTarget(name: "AlignmentTests", dependencies: ["Alignment"]),
+        .testTarget(name: "AlignmentTests", dependencies: ["Alignment"], exclude: ["Fixtures"]),
         .testTarget(name: "NeighborSearchTests", dependencies: ["NeighborSearch"], exclude: ["Fixtures"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LatentDBTests", dependencies: ["LatentDB", "EmbeddingCodec"]),

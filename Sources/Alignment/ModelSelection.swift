@@ -8,12 +8,15 @@ public struct Candidate: Sendable, Hashable, CustomStringConvertible {
     public let scaling: Scaling
     /// The relative ridge strength (see `Estimator.ridge`); `nil` for every other estimator.
     public let ridgeLambda: Double?
+    /// What the orthogonal estimators do on undetermined directions (ignored by the others).
+    public let completion: Completion
 
-    public init(_ estimator: Estimator, _ scaling: Scaling, ridgeLambda: Double? = nil) {
+    public init(_ estimator: Estimator, _ scaling: Scaling, ridgeLambda: Double? = nil, completion: Completion = .partial) {
         precondition((estimator == .ridge) == (ridgeLambda != nil), "ridgeLambda is set exactly for .ridge")
         self.estimator = estimator
         self.scaling = scaling
         self.ridgeLambda = ridgeLambda
+        self.completion = completion
     }
 
     /// `ortho+standard`, `ridge(1)+l2`, …
@@ -27,7 +30,7 @@ public struct Candidate: Sendable, Hashable, CustomStringConvertible {
                     measureResidual: Bool = true) throws(TranslationError) -> (Translator, FitReport) {
         try Translator.fit(source: source, target: target, estimator: estimator, scaling: scaling,
                            ridgeLambda: ridgeLambda ?? Estimator.defaultRidgeLambda,
-                           epsilon: epsilon, measureResidual: measureResidual)
+                           epsilon: epsilon, measureResidual: measureResidual, completion: completion)
     }
 
     /// The ridge strengths tried by default. Relative to trace(XᵀX)/d, so with standardised
@@ -36,9 +39,15 @@ public struct Candidate: Sendable, Hashable, CustomStringConvertible {
 
     /// ortho, scaled-ortho, linear, lortho, affine and ridge over `defaultRidgeLambdas`, each
     /// under `standard` and `l2` scaling (18 candidates).
-    public static let defaults: [Candidate] = [Scaling.standard, .l2].flatMap { scaling in
-        [Estimator.ortho, .scaledOrtho, .linear, .lortho, .affine].map { Candidate($0, scaling) }
-            + defaultRidgeLambdas.map { Candidate(.ridge, scaling, ridgeLambda: $0) }
+    public static let defaults: [Candidate] = all(completion: .partial)
+
+    /// `defaults` with the orthogonal estimators completed as `completion` says.
+    public static func all(completion: Completion) -> [Candidate] {
+        [Scaling.standard, .l2].flatMap { scaling in
+            [Estimator.ortho, .scaledOrtho, .linear, .lortho, .affine].map {
+                Candidate($0, scaling, completion: Completion.applies(to: $0) ? completion : .partial)
+            } + defaultRidgeLambdas.map { Candidate(.ridge, scaling, ridgeLambda: $0) }
+        }
     }
 }
 

@@ -34,7 +34,7 @@ public enum Refinement {
         unpairedSource: Matrix<Float>, unpairedTarget: Matrix<Float>,
         rounds: Int, estimator: Estimator = .ortho, scaling: Scaling = .standard,
         ridgeLambda: Double = Estimator.defaultRidgeLambda, cslsK: Int = 10,
-        epsilon: Double = Double(Float.ulpOfOne)
+        epsilon: Double = Double(Float.ulpOfOne), completion: Completion = .partial
     ) throws(AlignmentError) -> (Translator, RefinementReport) {
         guard unpairedSource.rows + unpairedTarget.rows > 0 else { throw AlignmentError(.noUnpairedItems) }
         guard rounds >= 0 else { throw AlignmentError(.invalidParameter(name: "rounds", value: "\(rounds)")) }
@@ -48,7 +48,8 @@ public enum Refinement {
         func fit(_ s: Matrix<Float>, _ t: Matrix<Float>) throws(AlignmentError) -> (Translator, FitReport) {
             do {
                 return try Translator.fit(source: s, target: t, estimator: estimator, scaling: scaling,
-                                          ridgeLambda: ridgeLambda, epsilon: epsilon, measureResidual: false)
+                                          ridgeLambda: ridgeLambda, epsilon: epsilon, measureResidual: false,
+                                          completion: completion)
             } catch { throw AlignmentError(.fit(error)) }
         }
         var (translator, report) = try fit(anchorsSource, anchorsTarget)

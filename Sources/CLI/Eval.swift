@@ -21,6 +21,8 @@ struct Eval: ParsableCommand {
     @Option(help: "Seed for anchors (and the split when the dataset has none).") var seed: UInt64 = 0
     @Option(help: ArgumentHelp("Comma-separated estimators.", valueName: "m1,m2")) var methods: String = "ortho,linear,lortho,affine"
     @Option(help: "Pre-processing: standard, l2, center, none.") var scaling: Scaling = .standard
+    @Option(help: ArgumentHelp("Completion of ortho, scaled-ortho, lortho, auto on undetermined directions: partial, full (the paper's), or partial,full to report both (full ones as M(full)).", valueName: "c1,c2"))
+    var completion: String = "partial"
     @Option(help: ArgumentHelp("Ridge strength for ridge, relative to trace(XᵀX)/d.", valueName: "λ")) var ridgeLambda: Double = Estimator.defaultRidgeLambda
     @Option(help: ArgumentHelp("What auto maximises on held-out anchors: mrr, top1, mse.", valueName: "metric")) var selectBy: SelectionCriterion = .mrr
     @Option(help: ArgumentHelp("Also report each method refined for this many rounds (M+refine), from unpaired train items.", valueName: "n")) var refine: Int = 0
@@ -51,6 +53,17 @@ struct Eval: ParsableCommand {
         }
     }
 
+    func parsedCompletions() throws -> [Completion] {
+        let parsed = try completion.split(separator: ",").map {
+            guard let c = Completion(rawValue: String($0)) else {
+                throw ValidationError(.unknownCompletion(String($0), known: Completion.allCases.map(\.rawValue)))
+            }
+            return c
+        }
+        guard !parsed.isEmpty else { throw ValidationError(.unknownCompletion(completion, known: Completion.allCases.map(\.rawValue))) }
+        return parsed
+    }
+
     func parsedDecoders() throws -> [DecoderKind] {
         try decoder.split(separator: ",").map {
             guard let d = DecoderKind(rawValue: String($0)) else { throw ValidationError(.unknownDecoder(String($0), known: DecoderKind.allCases.map(\.rawValue))) }
@@ -61,6 +74,7 @@ struct Eval: ParsableCommand {
     func validate() throws {
         _ = try parsedMethods()
         _ = try parsedDecoders()
+        _ = try parsedCompletions()
         if refine < 0 { throw ValidationError(.negativeRefine(refine)) }
         if count < 2 { throw ValidationError(.anchorCountOption(count)) }
         if try parsedSweep() == nil && plot != nil { throw ValidationError(.missingOption(.plotNeedsSweep)) }
@@ -71,11 +85,12 @@ struct Eval: ParsableCommand {
     func run() throws {
         let store = try global.open()
         let progress = global.progress("eval \(from) → \(to)")
-        let request = EvalRequest(
+        var request = EvalRequest(
             from: from, to: to, anchors: anchors.map { .named($0) } ?? .sampled(count: count, seed: seed, sampler: sampler),
             methods: try parsedMethods(), scaling: scaling, ridgeLambda: ridgeLambda, refine: refine, hub: viaHub,
             decoders: try parsedDecoders(), csls: csls,
             testFraction: testFraction, seed: seed)
+        request.completions = try parsedCompletions()
         if let counts = try parsedSweep() {
             let sweep = try store.sweep(request, counts: counts, seed: seed, progress: progress.update)
             progress.finish()

@@ -8,6 +8,7 @@ extension Estimator: ExpressibleByArgument {
 }
 
 extension Scaling: ExpressibleByArgument {}
+extension Completion: ExpressibleByArgument {}
 extension SelectionCriterion: ExpressibleByArgument {}
 
 extension FitSpec.Method: ExpressibleByArgument {
@@ -37,6 +38,9 @@ struct FitOptions: ParsableArguments {
     @Option(help: ArgumentHelp("What auto maximises on held-out anchors: mrr, top1 or mse (minimised).", valueName: "metric"))
     var selectBy: SelectionCriterion = .mrr
 
+    @Option(help: ArgumentHelp("ortho, scaled-ortho, lortho, auto: on directions the anchors leave undetermined, partial (zero: a dead target dimension gives its anchor mean) or full (the paper's arbitrary completion).", valueName: "kind"))
+    var completion: Completion = .partial
+
     func validate() throws {
         if refine < 0 { throw ValidationError(.negativeRefine(refine)) }
         if !(ridgeLambda > 0 && ridgeLambda.isFinite) { throw ValidationError(.ridgeLambdaOption(ridgeLambda)) }
@@ -49,7 +53,8 @@ struct FitOptions: ParsableArguments {
     }
 
     var spec: FitSpec {
-        FitSpec(method: chosenMethod ?? .estimator(.ortho), scaling: scaling ?? .standard, ridgeLambda: ridgeLambda, refine: refine)
+        FitSpec(method: chosenMethod ?? .estimator(.ortho), scaling: scaling ?? .standard, ridgeLambda: ridgeLambda, refine: refine,
+                completion: completion)
     }
 }
 
@@ -141,6 +146,9 @@ struct Fit: ParsableCommand {
 
     func run() throws {
         let (summary, _) = try global.open().fit(FitRequest(from: from, to: to, anchors: anchors, spec: fitOptions.spec, refit: refit))
+        for warning in summary.warnings where !global.quiet {
+            FileHandle.standardError.write(Data("latentdb: warning: \(warning)\n".utf8))
+        }
         try global.emit(json: summary) {
             if global.quiet { return summary.fingerprint }
             let top = summary.singularValues.prefix(5).map { String(format: "%.3g", $0) }.joined(separator: ", ")

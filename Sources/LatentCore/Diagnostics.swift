@@ -119,6 +119,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case unknownErrorCode = "E0250"
     case standardInputIsTerminal = "E0260"
     case standardOutputIsTerminal = "E0261"
+    case unknownCompletion = "E0240"
+    case compareArguments = "E0241"
 
     // E03: the store and I/O.
     case storeIO = "E0301"
@@ -221,6 +223,9 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case parameterOutOfRange = "E0809"
     case hubNoSpaces = "E0810"
     case hubFit = "E0811"
+    case compareNeedsAnchors = "E0860"
+    case compareTooFewItems = "E0861"
+    case compareDatasetSpaces = "E0862"
 
     // E09: numerical failures.
     case noConvergence = "E0901"
@@ -234,7 +239,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
              .unknownMethod, .unknownDecoder, .testFractionOption, .kOption, .requestJSON, .requestFieldMissing,
              .requestFieldValue, .requestFieldsConflict, .requestRaggedVectors, .unauthorized, .requestTooLarge, .unknownRoute,
              .serveNeedsToken, .tokenFile, .serverNotFound, .portOption, .sizeOption, .unknownErrorCode,
-             .standardInputIsTerminal, .standardOutputIsTerminal:
+             .standardInputIsTerminal, .standardOutputIsTerminal, .unknownCompletion, .compareArguments:
             return .usage
         case .storeIO, .storeUnreadable, .notAStore, .foreignDatabase, .storeNewer, .storeCorrupt, .storeInconsistent,
              .storeFull, .storeBusy, .corruptBlock, .blockShape, .blockRowGap, .blockRowTotal, .blockHeader, .blockSize,
@@ -1380,5 +1385,39 @@ extension Diagnostic {
 
     public static func standardOutputIsTerminal(option: String) -> Diagnostic {
         Diagnostic(.standardOutputIsTerminal, "\(option) - writes a binary .npy to standard output, which is a terminal: pipe or redirect it")
+    }
+}
+
+// MARK: fidelity (rank-aware fits, compare)
+
+extension Diagnostic {
+    public static func unknownCompletion(_ name: String, known: [String]) -> Diagnostic {
+        Diagnostic(.unknownCompletion, "unknown completion '\(name)' for --completion; expected \(known.joined(separator: ", ")) (comma-separated)")
+    }
+
+    public enum CompareUsage: Sendable {
+        case datasetWithSpaces, spacesMissing, plotNeedsDataset
+    }
+
+    public static func compareArguments(_ problem: CompareUsage) -> Diagnostic {
+        let text: String
+        switch problem {
+        case .datasetWithSpaces: text = "compare --dataset compares every pair of the dataset's spaces: drop the two spaces and --anchors"
+        case .spacesMissing: text = "compare needs two spaces (compare A B) or --dataset NAME"
+        case .plotNeedsDataset: text = "--plot draws the matrix of compare --dataset: give --dataset"
+        }
+        return Diagnostic(.compareArguments, text)
+    }
+
+    public static func compareNeedsAnchors(from: String, to: String) -> Diagnostic {
+        Diagnostic(.compareNeedsAnchors, "\(from) and \(to) belong to different datasets and share no items: give --anchors NAME to compare them on its pairs")
+    }
+
+    public static func compareTooFewItems(found: Int, needed: Int) -> Diagnostic {
+        Diagnostic(.compareTooFewItems, "compare needs at least \(needed) shared items (k + 1, and 10 for the held-out fit), found \(found)")
+    }
+
+    public static func compareDatasetSpaces(dataset: String, found: Int) -> Diagnostic {
+        Diagnostic(.compareDatasetSpaces, "dataset '\(dataset)' has \(found) space\(found == 1 ? "" : "s"); compare --dataset needs at least 2")
     }
 }

@@ -299,6 +299,33 @@ extension ErrorCode {
                 causes: ["a typo", "a code from a newer build of LatentDB"],
                 fix: "Copy the code from the message (error[E0514]); `latentdb explain` alone lists every code.")
 
+        // MARK: fidelity (rank-aware fits, compare)
+        case .unknownCompletion:
+            return Explanation(
+                meaning: "--completion names how ortho-family maps treat directions the anchors leave undetermined: partial (LatentDB's default) or full (the paper's).",
+                causes: ["a typo", "a list with a name other than partial or full"],
+                fix: "Use --completion partial, full, or partial,full in eval to compare both.")
+        case .compareArguments:
+            return Explanation(
+                meaning: "`latentdb compare` takes either two spaces (A B) or --dataset D, not both, not neither.",
+                causes: ["two spaces and --dataset given together", "one space alone"],
+                fix: "Run compare A B for one pair, or compare --dataset D for every pair of D's spaces.")
+        case .compareNeedsAnchors:
+            return Explanation(
+                meaning: "Two spaces of different datasets share no items, so compare has no pairs to measure on.",
+                causes: ["spaces of different datasets compared without an anchor set"],
+                fix: "Create an anchor set between them (latentdb anchors create … --file pairs.tsv) and pass --anchors NAME.")
+        case .compareTooFewItems:
+            return Explanation(
+                meaning: "compare needs enough shared items for k-NN overlap and a held-out fit.",
+                causes: ["a tiny dataset or anchor set"],
+                fix: "Compare on more shared items (a larger anchor set, or the spaces' whole dataset).")
+        case .compareDatasetSpaces:
+            return Explanation(
+                meaning: "compare --dataset compares every pair of a dataset's spaces and needs at least two.",
+                causes: ["a dataset embedded by one model only", "a typo in the dataset name"],
+                fix: "Register the dataset with a second model, or check the name with latentdb ls.")
+
         // MARK: arrays through standard input and output (`-`)
         case .standardInputTruncated:
             return Explanation(

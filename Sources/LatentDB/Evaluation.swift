@@ -25,6 +25,9 @@ public struct EvalRequest: Sendable {
     /// Used only when the dataset has no splits.
     public var testFraction: Double
     public var seed: UInt64
+    /// Each of ortho, scaled-ortho, lortho, auto once per completion; with more than one, the
+    /// full ones are labelled `M(full)` (the paper's procedure beside ours in one table).
+    public var completions: [Completion] = [.partial]
 
     public init(from: SpaceName, to: SpaceName, anchors: Anchors = .sampled(count: 1000, seed: 0, sampler: .uniform),
                 methods: [FitSpec.Method] = [.estimator(.ortho), .estimator(.linear), .estimator(.lortho), .estimator(.affine)],
@@ -171,10 +174,15 @@ extension LatentStore {
             var a = SeededGenerator(seed: 0x50), b = SeededGenerator(seed: 0x7A)
             pools = (source.matrix.gatherRows(a.permuted(free)), target.matrix.gatherRows(b.permuted(free)))
         }
-        var specs = request.methods.map { FitSpec(method: $0, scaling: request.scaling, ridgeLambda: request.ridgeLambda) }
+        var specs = request.methods.flatMap { method -> [FitSpec] in
+            let spec = FitSpec(method: method, scaling: request.scaling, ridgeLambda: request.ridgeLambda)
+            guard spec.usesCompletion else { return [spec] }
+            return request.completions.map { var s = spec; s.completion = $0; return s }
+        }
         if request.refine > 0 {
             specs += specs.map { var s = $0; s.refine = request.refine; return s }
         }
+        let labelled = request.completions.count > 1
         for (i, spec) in specs.enumerated() {
             let start = Date()
             let outcome = try Self.fit(spec, source: sourceAnchors, target: targetAnchors, unpaired: pools)
@@ -182,10 +190,11 @@ extension LatentStore {
             var metrics = try score(outcome.translator.translate(testSource), native: false)
             metrics.fit_seconds = seconds
             metrics.chosen = outcome.chosen
-            translators[spec.label] = "\(outcome.estimator.cliName)+\(outcome.scaling.rawValue)" + (spec.refine > 0 ? "+refine" : "")
-            results[spec.label] = metrics
-            order.append(spec.label)
-            progress?(3 + i, total + specs.count - request.methods.count)
+            let label = spec.label + (labelled && spec.usesCompletion && spec.completion == .full ? "(full)" : "")
+            translators[label] = "\(outcome.estimator.cliName)+\(outcome.scaling.rawValue)" + (spec.refine > 0 ? "+refine" : "")
+            results[label] = metrics
+            order.append(label)
+            progress?(3 + i, 2 + specs.count)
         }
         if let hubPath {
             results["hub"] = try score(hubPath.translate(testSource), native: false)

@@ -31,12 +31,25 @@ public struct FitSpec: Sendable, Equatable {
     public var ridgeLambda: Double
     /// Rounds of refinement from unpaired items (MUSE); 0 for none.
     public var refine: Int
+    /// ortho, scaled-ortho, lortho (and auto, which tries them): the map on directions the
+    /// anchors leave undetermined. Ignored by the other estimators.
+    public var completion: Completion
 
-    public init(method: Method = .estimator(.ortho), scaling: Scaling = .standard, ridgeLambda: Double = Estimator.defaultRidgeLambda, refine: Int = 0) {
+    public init(method: Method = .estimator(.ortho), scaling: Scaling = .standard, ridgeLambda: Double = Estimator.defaultRidgeLambda,
+                refine: Int = 0, completion: Completion = .partial) {
         self.method = method
         self.scaling = scaling
         self.ridgeLambda = ridgeLambda
         self.refine = refine
+        self.completion = completion
+    }
+
+    /// Whether the completion changes this spec's result.
+    public var usesCompletion: Bool {
+        switch method {
+        case let .estimator(e): Completion.applies(to: e)
+        case .auto: true
+        }
     }
 
     public init(_ estimator: Estimator, _ scaling: Scaling = .standard) {
@@ -55,11 +68,17 @@ public struct FitSpec: Sendable, Equatable {
 
     /// Canonical options text for the fingerprint: "{}" for a plain estimator, so fingerprints
     /// of the first release stay valid.
+    ///
+    /// The completion is named only when it is `partial`: releases before it had only the full
+    /// completion, so their cached ortho/lortho/auto translators (possibly fitted on rank-deficient
+    /// anchors, hence arbitrary off the determined directions) keep their fingerprints under
+    /// `--completion full`, and the partial default misses them and fits anew: never served stale.
     var options: String {
         var parts: [String] = []
         if case let .auto(criterion) = method { parts.append("\"select\":\"\(criterion.rawValue)\",\"folds\":\(Self.folds)") }
         if case .estimator(.ridge) = method { parts.append("\"ridgeLambda\":\(ridgeLambda)") }
         if refine > 0 { parts.append("\"refine\":\(refine)") }
+        if usesCompletion && completion == .partial { parts.append("\"completion\":\"partial\"") }
         return "{" + parts.joined(separator: ",") + "}"
     }
 
@@ -78,6 +97,8 @@ struct FitOutcome {
     var selection: [SelectionScore]?
     var chosen: String?
     var refinePairs: [Int]?
+    /// Dimensions of the map the anchors determine, of how many (see `FitReport.determined`).
+    var determined: (rank: Int, of: Int)?
 }
 
 /// One candidate's cross-validated score, as `fit` reports it.
@@ -94,13 +115,14 @@ extension LatentStore {
         var selection: [SelectionScore]? = nil
         switch spec.method {
         case let .estimator(e):
-            candidate = Candidate(e, spec.scaling, ridgeLambda: e == .ridge ? spec.ridgeLambda : nil)
+            candidate = Candidate(e, spec.scaling, ridgeLambda: e == .ridge ? spec.ridgeLambda : nil, completion: spec.completion)
         case let .auto(criterion):
             let minimum = ModelSelection.minimumAnchors(folds: FitSpec.folds)
             guard source.rows >= minimum else {
                 throw LatentError(.autoTooFewAnchors(needed: minimum, folds: FitSpec.folds, found: source.rows))
             }
-            let result = try ModelSelection.select(source: source, target: target, folds: FitSpec.folds, seed: FitSpec.selectionSeed,
+            let result = try ModelSelection.select(source: source, target: target, candidates: Candidate.all(completion: spec.completion),
+                                                   folds: FitSpec.folds, seed: FitSpec.selectionSeed,
                                                    criterion: criterion, epsilon: scalingEpsilon)
             candidate = result.best
             selection = result.table.map { SelectionScore(candidate: $0.candidate.description, score: $0.mean) }
@@ -112,15 +134,17 @@ extension LatentStore {
             let (translator, report) = try Refinement.refine(
                 anchorsSource: source, anchorsTarget: target, unpairedSource: unpaired.source, unpairedTarget: unpaired.target,
                 rounds: spec.refine, estimator: candidate.estimator, scaling: candidate.scaling,
-                ridgeLambda: candidate.ridgeLambda ?? spec.ridgeLambda, epsilon: scalingEpsilon)
+                ridgeLambda: candidate.ridgeLambda ?? spec.ridgeLambda, epsilon: scalingEpsilon, completion: candidate.completion)
             return FitOutcome(translator: translator, estimator: candidate.estimator, scaling: candidate.scaling,
                               residualMSE: report.fit.residualMSE, effectiveRank: report.fit.effectiveRank,
                               singularValues: report.fit.singularValues, selection: selection,
-                              chosen: selection == nil ? nil : candidate.description, refinePairs: report.pairsPerRound)
+                              chosen: selection == nil ? nil : candidate.description, refinePairs: report.pairsPerRound,
+                              determined: report.fit.determined)
         }
         let (translator, report) = try candidate.fit(source: source, target: target, epsilon: scalingEpsilon)
         return FitOutcome(translator: translator, estimator: candidate.estimator, scaling: candidate.scaling,
                           residualMSE: report.residualMSE, effectiveRank: report.effectiveRank, singularValues: report.singularValues,
-                          selection: selection, chosen: selection == nil ? nil : candidate.description, refinePairs: nil)
+                          selection: selection, chosen: selection == nil ? nil : candidate.description, refinePairs: nil,
+                          determined: report.determined)
     }
 }

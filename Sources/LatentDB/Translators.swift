@@ -6,6 +6,7 @@ import Translation
 public typealias Estimator = Translation.Estimator
 public typealias Scaling = Translation.Scaling
 public typealias Translator = Translation.Translator
+public typealias Completion = Translation.Completion
 
 extension Estimator {
     /// The name users type (`scaled-ortho` rather than the Swift case name).
@@ -56,6 +57,14 @@ public struct FitSummary: Codable, Sendable {
     public let selection: [SelectionScore]?
     /// `--refine`: mutual nearest-neighbour pairs added in each round.
     public let refinePairs: [Int]?
+    /// ortho, scaled-ortho, lortho, auto: `partial` or `full` (nil where it does not apply).
+    public let completion: String?
+    /// Dimensions of the map the anchors determine, of `mapDimensions` (nil for ridge, and
+    /// for translators cached before this was recorded).
+    public let determinedDimensions: Int?
+    public let mapDimensions: Int?
+    /// One line each: the anchors leave part of the map undetermined.
+    public let warnings: [String]
 }
 
 /// Stored alongside a translator: what fitting reported.
@@ -67,6 +76,8 @@ struct StoredFitReport: Codable {
     var chosen: String?
     var selection: [SelectionScore]?
     var refinePairs: [Int]?
+    var determinedDimensions: Int?
+    var mapDimensions: Int?
 }
 
 public struct TranslatorSummary: Codable, Sendable {
@@ -180,13 +191,14 @@ extension LatentStore {
         if let cached {
             let report = (try? JSONDecoder().decode(StoredFitReport.self, from: Data(cached.report.utf8)))
                 ?? StoredFitReport(fitSeconds: 0, residualMSE: .nan, effectiveRank: .nan, singularValues: [])
-            return (Self.summary(cached, report: report, cached: true), try Self.decodeTranslator(cached))
+            return (Self.summary(cached, report: report, cached: true, spec: spec), try Self.decodeTranslator(cached))
         }
         let start = Date()
         let outcome = try Self.fit(spec, source: sourceAnchors!, target: targetAnchors!, unpaired: pools)
         let report = StoredFitReport(fitSeconds: Date().timeIntervalSince(start), residualMSE: outcome.residualMSE,
                                      effectiveRank: outcome.effectiveRank, singularValues: outcome.singularValues,
-                                     chosen: outcome.chosen, selection: outcome.selection, refinePairs: outcome.refinePairs)
+                                     chosen: outcome.chosen, selection: outcome.selection, refinePairs: outcome.refinePairs,
+                                     determinedDimensions: outcome.determined?.rank, mapDimensions: outcome.determined?.of)
         let record = TranslatorRecord(
             fingerprint: fingerprint, sourceModel: from.name.model, targetModel: to.name.model, sourceSpace: from.name.description,
             targetSpace: to.name.description, sourceVersion: from.version, targetVersion: to.version, anchorHash: set.hash,
@@ -195,15 +207,30 @@ extension LatentStore {
             parameters: TranslatorParameters.encode(outcome.translator), report: Self.json(report), origin: "fitted",
             createdAt: ISO8601DateFormatter().string(from: Date()), libraryVersion: Self.libraryVersion)
         try write { try $0.saveTranslator(record) }
-        return (Self.summary(record, report: report, cached: false), outcome.translator)
+        return (Self.summary(record, report: report, cached: false, spec: spec), outcome.translator)
     }
 
-    static func summary(_ r: TranslatorRecord, report: StoredFitReport, cached: Bool) -> FitSummary {
-        FitSummary(fingerprint: r.fingerprint, translator: r.fingerprint, cached: cached, from: r.sourceSpace, to: r.targetSpace, anchors: r.anchorName,
-                   anchorCount: r.anchorCount, method: (Estimator(rawValue: r.estimator)?.cliName ?? r.estimator), scaling: r.scaling,
+    static func summary(_ r: TranslatorRecord, report: StoredFitReport, cached: Bool, spec: FitSpec) -> FitSummary {
+        let method = Estimator(rawValue: r.estimator)?.cliName ?? r.estimator
+        var warnings: [String] = []
+        if let determined = report.determinedDimensions, let of = report.mapDimensions, determined < of {
+            let rest = spec.usesCompletion && spec.completion == .full
+                ? "the other \(of - determined) are completed arbitrarily (full completion, as the paper)"
+                : "the other \(of - determined) translate to the target's anchor mean"
+            // More anchors help only when they are fewer than the dimensions; beyond that the
+            // undetermined ones are constant over the anchors (MiniLM's dead dimensions).
+            let advice = r.anchorCount <= of ? "use more anchors or --method ridge"
+                : "the anchors never vary them (more anchors will not change that; --method ridge shrinks instead)"
+            warnings.append("anchors '\(r.anchorName)' (\(r.anchorCount)) determine \(determined) of the \(of) dimensions of the \(method) map: "
+                            + "\(rest); \(advice)")
+        }
+        return FitSummary(fingerprint: r.fingerprint, translator: r.fingerprint, cached: cached, from: r.sourceSpace, to: r.targetSpace, anchors: r.anchorName,
+                   anchorCount: r.anchorCount, method: method, scaling: r.scaling,
                    sourceDim: r.sourceDimension, targetDim: r.targetDimension, fitSeconds: report.fitSeconds,
                    residualMSE: report.residualMSE, effectiveRank: report.effectiveRank, singularValues: report.singularValues,
-                   createdAt: r.createdAt, chosen: report.chosen, selection: report.selection, refinePairs: report.refinePairs)
+                   createdAt: r.createdAt, chosen: report.chosen, selection: report.selection, refinePairs: report.refinePairs,
+                   completion: spec.usesCompletion ? spec.completion.rawValue : nil, determinedDimensions: report.determinedDimensions,
+                   mapDimensions: report.mapDimensions, warnings: warnings)
     }
 
     static func json<T: Encodable>(_ value: T) -> String {

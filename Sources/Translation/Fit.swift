@@ -19,6 +19,21 @@ public struct FitReport: Sendable, Equatable {
     /// `ridge`: of `X`, as the square roots of the singular values of `XᵀX`.
     /// `dgelsd`'s numerical rank of the design (`nil` for the Procrustes estimators and ridge).
     public let numericalRank: Int?
+    /// How many of the map's dimensions the anchors determine, and how many it has: for
+    /// `ortho`, `scaledOrtho` the rank of `XᵀY` (of `W` for `lortho`) above
+    /// `Completion.relativeRankTolerance`, of min(d1, d2); for `linear`, `affine` the design's
+    /// rank, of its columns. `nil` for ridge (its penalty determines every direction).
+    public let determined: (rank: Int, of: Int)?
+
+    /// The anchors leave part of the map undetermined (the fit completed it: with zeros under
+    /// `.partial` and minimum norm, arbitrarily under `.full`).
+    public var isUnderdetermined: Bool { determined.map { $0.rank < $0.of } ?? false }
+
+    public static func == (a: FitReport, b: FitReport) -> Bool {
+        a.anchorCount == b.anchorCount && a.residualMSE.bitPattern == b.residualMSE.bitPattern
+            && a.singularValues == b.singularValues && a.effectiveRank == b.effectiveRank
+            && a.numericalRank == b.numericalRank && a.determined?.rank == b.determined?.rank && a.determined?.of == b.determined?.of
+    }
 }
 
 /// The float64 fit, kept in the reference's own terms so that it can be checked against it.
@@ -30,6 +45,7 @@ public struct Float64Translator: Sendable {
     public let sourceMeanNorm: Double?, targetMeanNorm: Double?
     /// The reference's `R`: `D × D` with `D = max(d1, d2)` for the Procrustes estimators
     /// (rows of padding beyond d1 and columns beyond d2 are an arbitrary completion), else d1 × d2.
+    /// Procrustes estimators under `.partial`: rows and columns beyond d1 × d2 are zero.
     public let estimate: Matrix<Double>
     public let bias: [Double]?
     public var sourceDimension: Int { sourceShift.count }
@@ -89,12 +105,14 @@ extension Translator {
     ///   default is Float32's, the precision the spaces are stored in.
     /// - Parameter ridgeLambda: `.ridge` only (ignored otherwise): the relative strength λ.
     /// - Parameter measureResidual: translate the anchors to fill `FitReport.residualMSE`.
+    /// - Parameter completion: `ortho`, `scaledOrtho`, `lortho` only: what the map is on the
+    ///   directions the anchors leave undetermined (see `Completion`).
     /// - Throws: too few anchors, different anchor counts, NaN/Inf in the anchors, a ridge λ
     ///   that is not finite and > 0, no convergence.
     public static func fit(
         source: Matrix<Float>, target: Matrix<Float>, estimator: Estimator, scaling: Scaling,
         ridgeLambda: Double = Estimator.defaultRidgeLambda,
-        epsilon: Double = Double(Float.ulpOfOne), measureResidual: Bool = true
+        epsilon: Double = Double(Float.ulpOfOne), measureResidual: Bool = true, completion: Completion = .partial
     ) throws(TranslationError) -> (Translator, FitReport) {
         let procrustes = estimator == .ortho || estimator == .scaledOrtho
         // The Procrustes path finds NaN/Inf through the statistics it computes anyway (one
@@ -103,10 +121,10 @@ extension Translator {
         try validate(estimator, ridgeLambda)
         let (precise, spectrum): (Float64Translator, Spectrum)
         if procrustes {
-            (precise, spectrum) = try fitProcrustes(source, target, estimator, scaling, epsilon)
+            (precise, spectrum) = try fitProcrustes(source, target, estimator, scaling, epsilon, completion)
         } else {
             (precise, spectrum) = try fitCore(widened(source), widened(target), estimator, scaling, ridgeLambda, epsilon,
-                                              fast: true)
+                                              fast: true, completion: completion)
         }
         let translator = precise.rounded
         let mse = measureResidual ? meanSquaredError(translator.translate(source).elements, target.elements) : .nan
@@ -117,11 +135,12 @@ extension Translator {
     /// - Parameter epsilon: default is Float64's (the data's precision).
     public static func fitDouble(
         source: Matrix<Double>, target: Matrix<Double>, estimator: Estimator, scaling: Scaling,
-        ridgeLambda: Double = Estimator.defaultRidgeLambda, epsilon: Double = Double.ulpOfOne
+        ridgeLambda: Double = Estimator.defaultRidgeLambda, epsilon: Double = Double.ulpOfOne, completion: Completion = .partial
     ) throws(TranslationError) -> (Float64Translator, FitReport) {
         try validate(source.rows, target.rows, firstNonFinite(source), firstNonFinite(target))
         try validate(estimator, ridgeLambda)
-        let (precise, spectrum) = try fitCore(source, target, estimator, scaling, ridgeLambda, epsilon, fast: false)
+        let (precise, spectrum) = try fitCore(source, target, estimator, scaling, ridgeLambda, epsilon, fast: false,
+                                              completion: completion)
         let mse = meanSquaredError(precise.translate(source).elements, target.elements)
         return (precise, spectrum.report(anchorCount: source.rows, residualMSE: mse))
     }
@@ -143,7 +162,7 @@ extension Translator {
 
     private static func fitCore(
         _ source: Matrix<Double>, _ target: Matrix<Double>,
-        _ estimator: Estimator, _ scaling: Scaling, _ lambda: Double, _ epsilon: Double, fast: Bool
+        _ estimator: Estimator, _ scaling: Scaling, _ lambda: Double, _ epsilon: Double, fast: Bool, completion: Completion
     ) throws(TranslationError) -> (Float64Translator, Spectrum) {
         precondition(source.columns > 0 && target.columns > 0, "fit: a space with 0 dimensions")
         var x = source, y = target
@@ -157,7 +176,7 @@ extension Translator {
             ny = Standardizer.normalizeRows(&y)
         }
         return try packed(estimator, scaling, sx, sy, nx, ny) { () throws(LinearAlgebraError) in
-            try Self.estimate(estimator, x, y, lambda: lambda, fast: fast)
+            try Self.estimate(estimator, x, y, lambda: lambda, fast: fast, completion: completion)
         }
     }
 
@@ -184,26 +203,25 @@ extension Translator {
     /// Gram-based routines (`polarFactor`, `normalEquationsLeastSquares`) where the problem is
     /// well conditioned; they agree with the SVD routes to ~1e-8 and fall back to them otherwise.
     private static func estimate(_ estimator: Estimator, _ x: Matrix<Double>, _ y: Matrix<Double>, lambda: Double,
-                                 fast: Bool)
+                                 fast: Bool, completion: Completion)
         throws(LinearAlgebraError) -> (Matrix<Double>, [Double]?, Spectrum)
     {
         switch estimator {
         case .ortho, .scaledOrtho:
             let energy = estimator == .scaledOrtho ? x.elements.reduce(0) { $0 + $1 * $1 } : 0
-            return try procrustes(gemm(x, y, transposeA: true), estimator, energy: energy, fast: fast)
+            return try procrustes(gemm(x, y, transposeA: true), estimator, energy: energy, fast: fast, completion: completion)
         case .linear:
             let (w, rank, s) = try solveLeastSquares(x, y, fast: fast)
-            return (w, nil, Spectrum(values: s, rank: rank))
+            return (w, nil, Spectrum(values: s, rank: rank, determined: (rank, x.columns)))
         case .lortho:
             let (w, rank, s) = try solveLeastSquares(x, y, fast: fast)
-            if fast, let polar = try polarFactor(w) { return (polar.factor, nil, Spectrum(values: s, rank: rank)) }
-            let (u, _, vt) = try svd(w)
-            return (gemm(u, vt), nil, Spectrum(values: s, rank: rank))
+            let (factor, determined) = try orthogonalized(w, fast: fast, completion: completion)
+            return (factor, nil, Spectrum(values: s, rank: rank, determined: determined))
         case .affine:
             let (w, rank, s) = try solveLeastSquares(x.appendingOnesColumn(), y, fast: fast)
             let d1 = x.columns, d2 = y.columns
             let map = Matrix(rows: d1, columns: d2, elements: Array(w.elements[0..<(d1 * d2)]))
-            return (map, Array(w.elements[(d1 * d2)...]), Spectrum(values: s, rank: rank))
+            return (map, Array(w.elements[(d1 * d2)...]), Spectrum(values: s, rank: rank, determined: (rank, d1 + 1)))
         case .ridge:
             // Normal equations in Float64: the d1 × d1 system is small and λ′ > 0 keeps it
             // positive definite, so Cholesky (dposv) is stable here, unlike for plain least squares.
@@ -225,24 +243,54 @@ extension Translator {
     /// corner and zeros elsewhere, so the padding need not be materialised. With `fast`, a
     /// well-conditioned `XᵀY` takes the polar factor from its Gram matrix: the d1 × d2 block
     /// of `U Vᵀ` is the same (unique for a full-rank block), the rest of the D × D map is left zero.
-    private static func procrustes(_ product: Matrix<Double>, _ estimator: Estimator, energy: Double, fast: Bool)
+    ///
+    /// Under `.partial` the map is `U_r V_rᵀ` over the rank r of `XᵀY` (a thin SVD of the
+    /// d1 × d2 block); under `.full`, `U Vᵀ` of the padded D × D SVD as the reference computes it.
+    /// Both agree on the d1 × d2 block wherever r = min(d1, d2).
+    private static func procrustes(_ product: Matrix<Double>, _ estimator: Estimator, energy: Double, fast: Bool,
+                                   completion: Completion)
         throws(LinearAlgebraError) -> (Matrix<Double>, [Double]?, Spectrum)
     {
-        let d = max(product.rows, product.columns)
-        var r: Matrix<Double>, s: [Double]
-        if fast, let polar = try polarFactor(product) {
+        let d = max(product.rows, product.columns), k = min(product.rows, product.columns)
+        let tolerance = Completion.relativeRankTolerance
+        var r: Matrix<Double>, s: [Double], rank: Int
+        if fast, let polar = try polarFactor(product), numericalRank(polar.singularValues, relativeTolerance: tolerance) == k {
             r = polar.factor.padded(toRows: d, columns: d)
-            s = polar.singularValues + Array(repeating: 0, count: d - polar.singularValues.count)
-        } else {
+            s = polar.singularValues + Array(repeating: 0, count: d - k)
+            rank = k
+        } else if completion == .full {
             let (u, values, vt) = try svd(product.padded(toRows: d, columns: d))
             r = gemm(u, vt)
             s = values
+            rank = numericalRank(Array(values.prefix(k)), relativeTolerance: tolerance)
+        } else {
+            let partial = try partialIsometry(product, relativeTolerance: tolerance)
+            r = partial.factor.padded(toRows: d, columns: d)
+            s = partial.singularValues + Array(repeating: 0, count: d - k)
+            rank = partial.rank
         }
         if estimator == .scaledOrtho {
             let scale = energy > 0 ? s.reduce(0, +) / energy : 1
             r = Matrix(rows: r.rows, columns: r.columns, elements: r.elements.map { $0 * scale })
         }
-        return (r, nil, Spectrum(values: s, rank: nil))
+        return (r, nil, Spectrum(values: s, rank: nil, determined: (rank, k)))
+    }
+
+    /// `lortho`'s orthogonalisation of the least-squares map `W` (d1 × d2): its polar factor
+    /// where `W` has full rank, else `U_r V_rᵀ` (`.partial`) or `U Vᵀ` (`.full`); and W's rank.
+    private static func orthogonalized(_ w: Matrix<Double>, fast: Bool, completion: Completion)
+        throws(LinearAlgebraError) -> (Matrix<Double>, (Int, Int))
+    {
+        let k = min(w.rows, w.columns), tolerance = Completion.relativeRankTolerance
+        if fast, let polar = try polarFactor(w), numericalRank(polar.singularValues, relativeTolerance: tolerance) == k {
+            return (polar.factor, (k, k))
+        }
+        if completion == .full {
+            let (u, values, vt) = try svd(w)
+            return (gemm(u, vt), (numericalRank(values, relativeTolerance: tolerance), k))
+        }
+        let partial = try partialIsometry(w, relativeTolerance: tolerance)
+        return (partial.factor, (partial.rank, k))
     }
 
     /// `dgelsd`'s answer, by the normal equations when `fast` and the design is well
@@ -261,7 +309,8 @@ extension Translator {
     /// the work; NumPy's float32 path does the same), and the polar factor in Float64. Numbers
     /// are those of widening first and scaling in Float64 (to an ulp), without the Float64 copies.
     private static func fitProcrustes(
-        _ source: Matrix<Float>, _ target: Matrix<Float>, _ estimator: Estimator, _ scaling: Scaling, _ epsilon: Double
+        _ source: Matrix<Float>, _ target: Matrix<Float>, _ estimator: Estimator, _ scaling: Scaling, _ epsilon: Double,
+        _ completion: Completion
     ) throws(TranslationError) -> (Float64Translator, Spectrum) {
         precondition(source.columns > 0 && target.columns > 0, "fit: a space with 0 dimensions")
         let sx = Standardizer.fittingInOnePass(source, scaling: scaling, epsilon: epsilon)
@@ -271,7 +320,7 @@ extension Translator {
         let (cross, nx, ny, energy) = scaledCrossProduct(source, sx, target, sy, normalize: scaling == .l2,
                                                          energy: estimator == .scaledOrtho)
         return try packed(estimator, scaling, sx, sy, nx, ny) { () throws(LinearAlgebraError) in
-            try procrustes(widened(cross), estimator, energy: energy, fast: true)
+            try procrustes(widened(cross), estimator, energy: energy, fast: true, completion: completion)
         }
     }
 }
@@ -322,6 +371,7 @@ private func requireFinite(_ m: Matrix<Float>, _ statistics: Standardizer, scali
 private struct Spectrum {
     var values: [Double]
     var rank: Int?
+    var determined: (rank: Int, of: Int)? = nil
 
     func report(anchorCount: Int, residualMSE: Double) -> FitReport {
         let total = values.reduce(0) { $0 + max($1, 0) }
@@ -330,7 +380,7 @@ private struct Spectrum {
             for v in values where v > 0 { let p = v / total; entropy -= p * log(p) }
         }
         return FitReport(anchorCount: anchorCount, residualMSE: residualMSE, singularValues: values,
-                         effectiveRank: total > 0 ? exp(entropy) : 0, numericalRank: rank)
+                         effectiveRank: total > 0 ? exp(entropy) : 0, numericalRank: rank, determined: determined)
     }
 }
 

@@ -34,3 +34,26 @@ public enum Estimator: String, CaseIterable, Codable, Sendable {
     /// The ridge strength `Translator.fit` uses when none is given (relative, see `.ridge`).
     public static let defaultRidgeLambda = 0.1
 }
+
+/// What an orthogonal map (`ortho`, `scaled-ortho`, `lortho`) does on the directions the
+/// anchors leave undetermined: where the cross product `XᵀY` (`W` for `lortho`) has rank
+/// r < min(d1, d2), `U Vᵀ` is optimal on the anchors for any orthonormal completion of the
+/// other min(d1, d2) − r singular pairs.
+public enum Completion: String, CaseIterable, Codable, Sendable {
+    /// `U_r V_rᵀ` over the determined rank only (zero on the rest): unique, and a target
+    /// dimension the anchors never vary comes out as its anchor mean.
+    case partial
+    /// `U Vᵀ` of the full SVD, as the paper and latentis: the completion is whatever LAPACK
+    /// returns for the null space, so it differs between builds and adds arbitrary directions.
+    case full
+
+    /// Singular values at or below `relativeRankTolerance · σ₁` count as zero. Above the
+    /// rounding of a Float32 cross product (≈ 5e-8 · σ₁ measured on the fortunes at 100 anchors)
+    /// and below the smallest direction real anchors determine (≈ 9e-6 · σ₁, e5 → minilm at 1,000).
+    public static let relativeRankTolerance = 1e-6
+
+    /// Whether `estimator`'s result depends on the completion.
+    public static func applies(to estimator: Estimator) -> Bool {
+        estimator == .ortho || estimator == .scaledOrtho || estimator == .lortho
+    }
+}

@@ -1,4 +1,5 @@
-// Fit and apply timings for the Translation module: `swift run -c release fit-bench [--quick]`.
+// Fit and apply timings for the Translation module: `swift run -c release fit-bench [--quick]`;
+// `--conditioning`: well- vs ill-conditioned vs rank-deficient anchors and the SVD routes.
 // Compare with /work/shared/bench/anchor_fit.py run in the same session (ratios, not absolutes:
 // the machine is shared and noisy).
 import Foundation
@@ -73,6 +74,78 @@ let dims = option("--dims")?.compactMap { Int($0) } ?? (quick ? [384] : [384, 76
 let applyRows = quick ? 10_000 : 100_000
 let threadCounts = option("--threads")?.compactMap { Int($0) } ?? [1, 2]
 let estimators = option("--estimators")?.compactMap { Estimator(rawValue: $0) } ?? [.ortho, .linear, .lortho, .affine, .scaledOrtho]
+
+// MARK: - Conditioning: well- vs ill-conditioned vs rank-deficient anchors, and the SVD routes
+
+/// Low-rank anchors (rank d/4, noise 1e-5): `XᵀY` has cond ≫ 1e4, so the Gram route refuses.
+func makeLowRankPair(n: Int, d: Int, seed: UInt64) throws -> (Matrix<Float>, Matrix<Float>) {
+    var g = SeededGenerator(seed: seed)
+    let rank = d / 4
+    let z = gaussian(n, rank, &g)
+    var x = gemm(z, gaussian(rank, d, &g)), y = gemm(z, gaussian(rank, d, &g))
+    let nx = gaussian(n, d, &g), ny = gaussian(n, d, &g)
+    x.withUnsafeMutableElements { p in for i in p.indices { p[i] += 1e-5 * nx.elements[i] } }
+    y.withUnsafeMutableElements { p in for i in p.indices { p[i] += 1e-5 * ny.elements[i] } }
+    return (x, y)
+}
+
+if CommandLine.arguments.contains("--conditioning") {
+    let d = option("--dims").flatMap { Int($0[0]) } ?? 768
+    let (wx, wy) = try makePair(n: n, d: d, seed: 11)
+    let (lx, ly) = try makeLowRankPair(n: n, d: d, seed: 12)
+    let (fx, fy) = (wx.gatherRows(0..<(d / 2)), wy.gatherRows(0..<(d / 2)))   // fewer anchors than dimensions
+    setThreadCount(option("--threads").flatMap { Int($0[0]) } ?? 1)
+    var rows: [[String: Any]] = []
+    print("anchors         n      d    estimator  completion  fit median (s)  determined")
+    for (name, x, y) in [("well", wx, wy), ("low-rank", lx, ly), ("few", fx, fy)] {
+        for estimator in [Estimator.ortho, .lortho] {
+            for completion in Completion.allCases {
+                var times: [Double] = []
+                var report: FitReport? = nil
+                for _ in 0..<reps {
+                    times.append(try seconds { report = try Translator.fit(source: x, target: y, estimator: estimator, scaling: .standard,
+                                                                          measureResidual: false, completion: completion).1 })
+                }
+                let determined = report?.determined.map { "\($0.rank)/\($0.of)" } ?? "-"
+                print(String(format: "%-15@ %-6d %-4d %-10@ %-11@ %-15.4f %@", name, x.rows, d, estimator.rawValue, completion.rawValue,
+                             median(times), determined))
+                rows.append(["kind": "conditioning", "anchors": name, "n": x.rows, "d": d, "estimator": estimator.rawValue,
+                             "completion": completion.rawValue, "median_s": median(times), "runs": times])
+            }
+        }
+    }
+    // The routes for a d × d cross product of the low-rank anchors: what an ill-conditioned fit pays
+    // on top of the cross product, against the Gram route of a well-conditioned one.
+    func cross(_ x: Matrix<Float>, _ y: Matrix<Float>) -> Matrix<Float> { gemm(x, y, transposeA: true) }
+    let ill32 = cross(lx, ly), ill = Matrix<Double>(converting: ill32), well = Matrix<Double>(converting: cross(wx, wy))
+    let tolerance = Completion.relativeRankTolerance
+    let reference = try partialIsometry(ill, relativeTolerance: tolerance).factor
+    func deviation(_ m: Matrix<Double>) -> Double { zip(m.elements, reference.elements).reduce(0) { max($0, abs($1.0 - $1.1)) } }
+    let routes: [(String, () throws -> Matrix<Double>?)] = [
+        ("well: Gram polar (dsyrk+dsyevd+dsyrk+dgemm)", { try polarFactor(well)?.factor }),
+        ("ill: Gram attempt, refused (dsyrk+dsyevd)", { try polarFactor(ill)?.factor }),
+        ("ill: Cholesky condition estimate (dpotrf+dpocon)", { _ = gramLooksWellConditioned(gram(ill), maxCondition: gramConditionLimit); return nil }),
+        ("ill: dgesdd partial isometry", { try partialIsometry(ill, relativeTolerance: tolerance).factor }),
+        ("ill: dgesdd of the padded D × D (paper)", { let (u, _, vt) = try svd(ill); return gemm(u, vt) }),
+        ("ill: sgesdd partial isometry", { let (u, s, vt) = try svd(ill32)
+            let r = numericalRank(s.map(Double.init), relativeTolerance: tolerance)
+            return Matrix<Double>(converting: gemm(Matrix(rows: d, columns: r, elements: (0..<d).flatMap { u.elements[($0 * d)..<($0 * d + r)] }),
+                                                   Matrix(rows: r, columns: d, elements: Array(vt.elements[0..<(r * d)])))) }),
+        ("ill: sgesdd + Float64 Newton–Schulz step", { try partialIsometryFromFloat(ill32, relativeTolerance: tolerance).factor }),
+    ]
+    print("\nroute (d = \(d), low-rank anchors unless 'well')            median (s)  max |Q − Q_dgesdd|")
+    for (name, route) in routes {
+        var times: [Double] = []
+        var result: Matrix<Double>? = nil
+        for _ in 0..<reps { times.append(try seconds { result = try route() }) }
+        let dev = result.map { name.hasPrefix("ill") && !name.contains("paper") ? String(format: "%.2e", deviation($0)) : "-" } ?? "-"
+        print(String(format: "%-56@ %-11.4f %@", name, median(times), dev))
+        rows.append(["kind": "route", "route": name, "d": d, "median_s": median(times), "runs": times])
+    }
+    let json = try JSONSerialization.data(withJSONObject: ["bench": "fit-bench --conditioning", "results": rows], options: [.sortedKeys])
+    print(String(decoding: json, as: UTF8.self))
+    exit(0)
+}
 
 var records: [[String: Any]] = []
 print("threads  d      estimator    fit median (s)  residual MSE")
