@@ -11,27 +11,9 @@ struct Info: ParsableCommand {
     @Argument(help: "MODEL/DATASET", transform: parseSpaceName)
     var space: SpaceName
 
-    struct Output: Encodable {
-        let space: String, model: String, dataset: String, rows: Int, dim: Int, elementType: String, sourceDType: String
-        let codec: String, blocks: Int, blockRows: Int, rawBytes: Int, storedBytes: Int, compressionRatio: Double
-        let version: String, createdAt: String, libraryVersion: String, provenance: String?
-        let labels: [String: Int], splits: [String: Int], exampleKeys: [String]
-    }
-
     func run() throws {
-        let (record, items, blocks) = try global.open().describe(space)
-        var labels: [String: Int] = [:], splits: [String: Int] = [:]
-        for item in items {
-            if let label = item.label { labels[label, default: 0] += 1 }
-            if let split = item.split { splits[split, default: 0] += 1 }
-        }
-        let out = Output(
-            space: record.name.description, model: record.name.model, dataset: record.name.dataset, rows: record.rowCount,
-            dim: record.dimension, elementType: "float32", sourceDType: record.sourceDType, codec: record.codec,
-            blocks: blocks.count, blockRows: record.blockRows, rawBytes: record.rawBytes, storedBytes: record.storedBytes,
-            compressionRatio: record.compressionRatio, version: record.version, createdAt: record.createdAt,
-            libraryVersion: record.libraryVersion, provenance: record.provenance, labels: labels, splits: splits,
-            exampleKeys: Array(items.prefix(5).map(\.key)))
+        let out = try global.open().describe(space)
+        let labels = out.labels, splits = out.splits
         try global.emit(json: out) {
             var lines = [
                 "space       \(out.space)",

@@ -12,8 +12,8 @@ struct Init: ParsableCommand {
 
     func run() throws {
         let store = try global.open(create: true)
-        try global.emit(json: Output(store: store.path, schemaVersion: LatentStore.schemaVersion)) {
-            global.quiet ? "" : "store \(store.path) ready (schema version \(LatentStore.schemaVersion))"
+        try global.emit(json: Output(store: store.path, schemaVersion: store.schemaVersion)) {
+            global.quiet ? "" : "store \(store.path) ready (schema version \(store.schemaVersion))"
         }
     }
 }

@@ -9,18 +9,8 @@ struct List: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    struct Row: Encodable {
-        let space: String, rows: Int, dim: Int, codec: String, rawBytes: Int, storedBytes: Int, compressionRatio: Double
-        let version: String, createdAt: String, provenance: String?
-    }
-
     func run() throws {
-        let spaces = try global.open().spaces()
-        let rows = spaces.map {
-            Row(space: $0.name.description, rows: $0.rowCount, dim: $0.dimension, codec: $0.codec, rawBytes: $0.rawBytes,
-                storedBytes: $0.storedBytes, compressionRatio: $0.compressionRatio, version: $0.version,
-                createdAt: $0.createdAt, provenance: $0.provenance)
-        }
+        let rows = try global.open().spaces()
         try global.emit(json: rows) {
             if rows.isEmpty { return "no spaces (register one with `latentdb register MODEL/DATASET --embeddings F.npy`)" }
             return table(["SPACE", "ROWS", "DIM", "CODEC", "STORED", "RATIO", "VERSION"], rows.map {

@@ -30,9 +30,9 @@ struct Vacuum: ParsableCommand {
 
     func run() throws {
         let store = try global.open()
-        let before = (try? FileManager.default.attributesOfItem(atPath: store.path)[.size] as? Int) ?? 0
+        let before = try store.storedBytes()
         try store.vacuum()
-        let after = (try? FileManager.default.attributesOfItem(atPath: store.path)[.size] as? Int) ?? 0
+        let after = try store.storedBytes()
         struct Output: Encodable { let bytesBefore: Int; let bytesAfter: Int }
         try global.emit(json: Output(bytesBefore: before, bytesAfter: after)) {
             global.quiet ? "" : "vacuumed \(store.path): \(formatBytes(before)) → \(formatBytes(after))"

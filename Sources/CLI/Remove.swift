@@ -15,10 +15,10 @@ struct Remove: ParsableCommand {
     struct Output: Encodable { let removed: String; let datasetRemoved: Bool }
 
     func run() throws {
-        let (record, datasetRemoved) = try global.open().remove(space)
-        try global.emit(json: Output(removed: record.name.description, datasetRemoved: datasetRemoved)) {
+        let (_, datasetRemoved) = try global.open().remove(space)
+        try global.emit(json: Output(removed: space.description, datasetRemoved: datasetRemoved)) {
             if global.quiet { return "" }
-            return "removed \(record.name)" + (datasetRemoved ? " and dataset '\(record.name.dataset)' (no other space used it)" : "")
+            return "removed \(space)" + (datasetRemoved ? " and dataset '\(space.dataset)' (no other space used it)" : "")
         }
     }
 }

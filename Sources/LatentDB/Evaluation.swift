@@ -4,7 +4,7 @@ import NeighborSearch
 import Storage
 import Translation
 
-/// The paper's stitching protocol between two spaces of one dataset (`../shared/reference/protocol.py`).
+/// The paper's stitching protocol between two spaces of one dataset (the reference's `protocol.py`, restated in `tools/fortunes-eval`'s parity run).
 public struct EvalRequest: Sendable {
     public enum Anchors: Sendable {
         case named(String)
@@ -79,7 +79,16 @@ public struct EvalReport: Codable, Sendable {
 
 extension LatentStore {
     public func evaluate(_ request: EvalRequest, progress: ((Int, Int) -> Void)? = nil) throws -> EvalReport {
-        let source = try load(request.from), target = try load(request.to)
+        // Both spaces, the anchor set and the hub come from one snapshot.
+        let (source, target, named, hubPath) = try read { tx -> (LoadedSpace, LoadedSpace, [Int]?, TranslationPath?) in
+            let source = try Self.load(tx, request.from), target = try Self.load(tx, request.to)
+            var named: [Int]? = nil
+            if case let .named(name) = request.anchors {
+                named = try Self.anchorRows(tx, set: try tx.anchorSet(named: name), from: source.record, to: target.record).source
+            }
+            let hub = try request.hub.map { try Self.hubPath(tx, $0, from: request.from, to: request.to) }
+            return (source, target, named, hub)
+        }
         guard source.record.datasetID == target.record.datasetID else {
             throw LatentError(.evalDatasets(from: request.from.description, to: request.to.description, fromDataset: request.from.dataset, toDataset: request.to.dataset))
         }
@@ -90,10 +99,8 @@ extension LatentStore {
         }
         let anchorRows: [Int]
         switch request.anchors {
-        case let .named(name):
-            anchorRows = try read { tx in
-                try Self.anchorRows(tx, set: try tx.anchorSet(named: name), from: source.record, to: target.record).source
-            }
+        case .named:
+            anchorRows = named!
         case let .sampled(count, seed, sampler):
             anchorRows = try Self.sample(sampler, candidates: trainRows, items: items, source: source.matrix, count: count, seed: seed,
                                          space: request.from)
@@ -175,9 +182,8 @@ extension LatentStore {
             order.append(spec.label)
             progress?(3 + i, total + specs.count - request.methods.count)
         }
-        if let hub = request.hub {
-            let path = try hubPath(hub, from: request.from, to: request.to)
-            results["hub"] = try score(path.translate(testSource), native: false)
+        if let hubPath {
+            results["hub"] = try score(hubPath.translate(testSource), native: false)
             order.append("hub")
         }
         return EvalReport(A: request.from.model, B: request.to.model, from: request.from.description, to: request.to.description,

@@ -5,7 +5,6 @@ import EmbeddingCodec
 import Storage
 
 extension LatentStore {
-    public static var schemaVersion: Int { Store.schemaVersion }
     public static var codecNames: [String] { BlockCodec.allCases.map(\.rawValue) }
     public static var defaultCodecName: String { BlockCodec.defaultCodec.rawValue }
 

@@ -80,7 +80,7 @@ extension LatentStore {
 
     public func hubSummaries() throws -> [HubSummary] {
         try read { tx in
-            let versions = Dictionary(try tx.spaces().map { ($0.name.description, $0.version) }, uniquingKeysWith: { a, _ in a })
+            let versions = try Self.currentVersions(tx)
             return try tx.hubs().map { hub in
                 let report = (try? JSONDecoder().decode(StoredHubReport.self, from: Data(hub.report.utf8))) ?? StoredHubReport(iterations: 0, lastChange: .nan)
                 return HubSummary(name: hub.name, spaces: hub.members.map(\.space), dimension: hub.dimension, anchors: hub.anchorName,
@@ -98,12 +98,14 @@ extension LatentStore {
 
     /// `from → hub → to`: one translator when the two legs compose exactly, else a 2-leg path.
     func hubPath(_ name: String, from: SpaceName, to: SpaceName) throws -> TranslationPath {
-        let (hub, versions) = try read { tx -> (HubRecord?, [String: String]) in
-            (try tx.hub(named: name), Dictionary(try tx.spaces().map { ($0.name.description, $0.version) }, uniquingKeysWith: { a, _ in a }))
-        }
-        guard let hub else {
-            let known = try hubSummaries().map(\.name)
-            throw LatentError(.unknownHub(name, known: known))
+        try read { tx in try Self.hubPath(tx, name, from: from, to: to) }
+    }
+
+    /// The hub's path read in the caller's transaction.
+    static func hubPath(_ tx: any StorageTransaction, _ name: String, from: SpaceName, to: SpaceName) throws -> TranslationPath {
+        let versions = try Self.currentVersions(tx)
+        guard let hub = try tx.hub(named: name) else {
+            throw LatentError(.unknownHub(name, known: try tx.hubs().map(\.name)))
         }
         func member(_ space: SpaceName) throws -> Translator {
             guard let m = hub.members.first(where: { $0.space == space.description }) else {

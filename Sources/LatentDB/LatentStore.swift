@@ -3,17 +3,21 @@ import Foundation
 import LatentCore
 import Storage
 
-/// The façade a program uses: one store file, and everything LatentDB does with it.
+/// The façade a program uses: one store, and everything LatentDB does with it.
 public final class LatentStore: Sendable {
     public static let libraryVersion = "0.1.0"
 
-    let store: Store
-    public var path: String { store.path }
+    let store: any StorageBackend
+    /// Where the store is: a file path, or a `postgresql://` URI (never with a password).
+    public var path: String { store.location }
+    /// The schema version of this store.
+    public var schemaVersion: Int { store.schemaVersion }
 
-    /// Opens (and with `create`, creates) the store at `path`.
+    /// Opens (and with `create`, creates) the store at `path`: an SQLite file, or a PostgreSQL
+    /// database named by a `postgresql://` or `postgres://` URI.
     public init(path: String, create: Bool = false) throws {
         do {
-            store = try Store.open(path: path, create: create)
+            store = try openStorage(at: path, create: create)
         } catch {
             throw LatentError.classify(error)
         }
@@ -26,42 +30,81 @@ public final class LatentStore: Sendable {
     }
 
     /// Runs a read transaction, classifying failures for the CLI.
-    func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+    func read<T>(_ body: (any StorageTransaction) throws -> T) throws -> T {
         do { return try store.read(body) } catch let restart as SpaceVersionsChanged { throw restart } catch { throw LatentError.classify(error) }
     }
 
-    func write<T>(bulk: Bool = false, _ body: (StoreTransaction) throws -> T) throws -> T {
+    func write<T>(bulk: Bool = false, _ body: (any StorageTransaction) throws -> T) throws -> T {
         do { return try store.write(bulk: bulk, body) } catch let restart as SpaceVersionsChanged { throw restart } catch { throw LatentError.classify(error) }
     }
 
-    public func spaces() throws -> [SpaceRecord] {
-        try read { try $0.spaces() }
+    /// Every space, sorted by name (what `ls` shows).
+    public func spaces() throws -> [SpaceSummary] {
+        try read { try $0.spaces() }.map(SpaceSummary.init)
     }
 
-    public func space(_ name: SpaceName) throws -> SpaceRecord {
-        try read { try $0.space(name) }
+    /// One space's shape, storage and version (without its items).
+    public func space(_ name: SpaceName) throws -> SpaceSummary {
+        SpaceSummary(try read { try $0.space(name) })
     }
 
-    /// A space with its dataset's items.
-    public func describe(_ name: SpaceName) throws -> (space: SpaceRecord, items: [ItemRecord], blocks: [BlockLocation]) {
+    /// A space with what its dataset's items say (what `info` shows).
+    public func describe(_ name: SpaceName) throws -> SpaceDescription {
         try read { tx in
             let space = try tx.space(name)
-            return (space, try tx.items(datasetID: space.datasetID), try tx.blockLocations(spaceID: space.id))
+            let items = try tx.items(datasetID: space.datasetID)
+            var labels: [String: Int] = [:], splits: [String: Int] = [:]
+            for item in items {
+                if let label = item.label { labels[label, default: 0] += 1 }
+                if let split = item.split { splits[split, default: 0] += 1 }
+            }
+            let summary = SpaceSummary(space)
+            return SpaceDescription(
+                space: summary.space, model: name.model, dataset: name.dataset, rows: summary.rows, dim: summary.dim,
+                elementType: "float32", sourceDType: space.sourceDType, codec: summary.codec,
+                blocks: try tx.blockLocations(spaceID: space.id).count, blockRows: space.blockRows, rawBytes: summary.rawBytes,
+                storedBytes: summary.storedBytes, compressionRatio: summary.compressionRatio, version: summary.version,
+                createdAt: summary.createdAt, libraryVersion: space.libraryVersion, provenance: summary.provenance,
+                labels: labels, splits: splits, exampleKeys: Array(items.prefix(5).map(\.key)))
         }
     }
 
     /// Removes a space (and its dataset, when no other space uses it).
     @discardableResult
-    public func remove(_ name: SpaceName) throws -> (space: SpaceRecord, datasetRemoved: Bool) {
+    public func remove(_ name: SpaceName) throws -> (space: SpaceSummary, datasetRemoved: Bool) {
         try write { tx in
             let space = try tx.space(name)
-            return (space, try tx.removeSpace(space))
+            return (SpaceSummary(space), try tx.removeSpace(space))
         }
     }
 
     public func vacuum() throws {
         do { try store.vacuum() } catch { throw LatentError.classify(error) }
     }
+
+    /// Bytes the store takes on disk (for a PostgreSQL store: its database's size).
+    public func storedBytes() throws -> Int {
+        do { return try store.storedBytes() } catch { throw LatentError.classify(error) }
+    }
+}
+
+/// A space as `ls` lists it (the `--json` shape of `ls`).
+public struct SpaceSummary: Codable, Sendable, Equatable {
+    public let space: String, rows: Int, dim: Int, codec: String, rawBytes: Int, storedBytes: Int, compressionRatio: Double
+    public let version: String, createdAt: String, provenance: String?
+
+    init(_ r: SpaceRecord) {
+        (space, rows, dim, codec, rawBytes, storedBytes) = (r.name.description, r.rowCount, r.dimension, r.codec, r.rawBytes, r.storedBytes)
+        (compressionRatio, version, createdAt, provenance) = (r.compressionRatio, r.version, r.createdAt, r.provenance)
+    }
+}
+
+/// A space as `info` describes it (the `--json` shape of `info`).
+public struct SpaceDescription: Codable, Sendable {
+    public let space: String, model: String, dataset: String, rows: Int, dim: Int, elementType: String, sourceDType: String
+    public let codec: String, blocks: Int, blockRows: Int, rawBytes: Int, storedBytes: Int, compressionRatio: Double
+    public let version: String, createdAt: String, libraryVersion: String, provenance: String?
+    public let labels: [String: Int], splits: [String: Int], exampleKeys: [String]
 }
 
 /// Text files of one value per line (keys, labels, splits).

@@ -109,34 +109,46 @@ extension LatentStore {
     /// quality estimate on held-out anchors; below the gate nothing is stored.
     public func migrate(_ request: MigrateRequest, progress: ((Int, Int) -> Void)? = nil) throws -> MigrateSummary {
         let sourceName = try SpaceName(model: request.from.model, dataset: request.dataset ?? request.from.dataset)
-        _ = try space(sourceName)
-        let quality = try heldOutQuality(from: request.from, to: request.to, anchors: request.anchors, spec: request.spec)
-        var warnings: [String] = []
-        var passed = true
-        if let gate = request.gate, gate.value(quality) < gate.threshold {
-            passed = false
-            let failure = Diagnostic.gateFailed(source: sourceName.description, target: request.target.description, metric: gate.metric.rawValue,
-                                                value: String(format: "%.3f", gate.value(quality)), threshold: gate.threshold, heldOut: quality.heldOut)
-            guard request.warnOnly else { throw LatentError(failure) }
-            warnings.append(failure.message)
+        let corpus = try space(sourceName), pairs = try space(request.from)
+        guard corpus.dim == pairs.dim else {
+            throw LatentError(.queryDimension(space: sourceName.description, found: corpus.dim, expected: pairs.dim))
         }
-        let (fit, translator) = try self.fit(FitRequest(from: request.from, to: request.to, anchors: request.anchors, spec: request.spec))
-
-        // Stream the source space through the translator into a temporary .npy, then register it
-        // (one transaction) with the dataset's keys: a failure leaves no partial space.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latentdb-migrate-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let matrixPath = directory.appendingPathComponent("rows.npy").path, keysPath = directory.appendingPathComponent("keys.txt").path
-        let keys = try read { tx -> [String] in
-            let space = try tx.space(sourceName)
-            let writer = try NPYWriter(path: matrixPath, rows: space.rowCount, columns: translator.targetDimension)
-            try Self.forEachBlock(tx, space: space) { first, block in
-                try writer.append(translator.translate(block))
-                progress?(first + block.rows, space.rowCount)
+        // The estimate, the fit and the rows translated come from the same versions of the three
+        // spaces: a writer replacing one of them meanwhile restarts the whole of it.
+        let (quality, fit, keys, warnings, passed) = try withStableVersions([request.from, request.to, sourceName]) { confirm in
+            let quality = try heldOutQuality(from: request.from, to: request.to, anchors: request.anchors, spec: request.spec)
+            var warnings: [String] = []
+            var passed = true
+            if let gate = request.gate, gate.value(quality) < gate.threshold {
+                passed = false
+                let failure = Diagnostic.gateFailed(source: sourceName.description, target: request.target.description, metric: gate.metric.rawValue,
+                                                    value: String(format: "%.3f", gate.value(quality)), threshold: gate.threshold, heldOut: quality.heldOut)
+                guard request.warnOnly else { throw LatentError(failure) }
+                warnings.append(failure.message)
             }
-            try writer.finish()
-            return try tx.items(datasetID: space.datasetID).map(\.key)
+            let (fit, translator) = try self.fit(FitRequest(from: request.from, to: request.to, anchors: request.anchors, spec: request.spec))
+
+            // Stream the source space through the translator into a temporary .npy, then register
+            // it (one transaction) with the dataset's keys: a failure leaves no partial space.
+            let keys = try read { tx -> [String] in
+                try confirm(tx)
+                let space = try tx.space(sourceName)
+                guard space.dimension == translator.sourceDimension else {
+                    throw LatentError(.queryDimension(space: sourceName.description, found: space.dimension, expected: translator.sourceDimension))
+                }
+                let writer = try NPYWriter(path: matrixPath, rows: space.rowCount, columns: translator.targetDimension)
+                try Self.forEachBlock(tx, space: space) { first, block in
+                    try writer.append(translator.translate(block))
+                    progress?(first + block.rows, space.rowCount)
+                }
+                try writer.finish()
+                return try tx.items(datasetID: space.datasetID).map(\.key)
+            }
+            return (quality, fit, keys, warnings, passed)
         }
         try (keys.joined(separator: "\n") + "\n").write(toFile: keysPath, atomically: true, encoding: .utf8)
         let provenance = "migrated from \(sourceName) by translator \(fit.fingerprint) (\(fit.method), \(fit.anchorCount) anchors '\(fit.anchors)'; held-out mrr \(String(format: "%.3f", quality.mrr)), top-1 \(String(format: "%.3f", quality.top1)))"

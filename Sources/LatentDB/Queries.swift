@@ -51,77 +51,37 @@ extension LatentStore {
     public func knn(from: SpaceName, to: SpaceName, choice: TranslatorChoice, input: QueryInput, k: Int,
                     metric: Metric = .cosine, csls: Bool = false) throws -> KNNSummary {
         guard k >= 1 else { throw LatentError(.kTooSmall(k)) }
-        return try withStableVersions([from, to]) { confirm in
-            try knn(from: from, to: to, choice: choice, input: input, k: k, metric: metric, csls: csls, confirm: confirm)
-        }
-    }
-
-    private func knn(from: SpaceName, to: SpaceName, choice: TranslatorChoice, input: QueryInput, k: Int,
-                     metric: Metric, csls: Bool, confirm: (StoreTransaction) throws -> Void) throws -> KNNSummary {
-        let (translator, fingerprint, _) = try resolveTranslator(from: from, to: to, choice: choice)
-        // Query vectors given as a file are read before; stored ones (keys) are read in the same
-        // transaction as the search, so both come from one version of a space a writer replaces.
-        var fileQueries: (matrix: Matrix<Float>, keys: [String]?)? = nil
-        if case .file = input {
-            let sourceDimension = try translator?.sourceDimension ?? space(from).dimension
-            fileQueries = try queries(input, from: from, expectedDimension: sourceDimension)
-        }
-
-        let (neighbors, items, keys) = try read { tx -> ([[Neighbor]], [Int: ItemRecord], [String]?) in
-            try confirm(tx)
-            let raw: Matrix<Float>, keys: [String]?
-            if let fileQueries {
-                (raw, keys) = fileQueries
-            } else if case let .keys(list) = input {
-                guard !list.isEmpty else { throw LatentError(.noQueryKeys) }
-                (raw, keys) = try Self.queryRows(tx, keys: list, from: from)
-                if let translator, raw.columns != translator.sourceDimension {
-                    throw LatentError(.queryDimension(space: from.description, found: raw.columns, expected: translator.sourceDimension))
-                }
-            } else {
-                preconditionFailure("unhandled query input")
-            }
-            let queries = translator?.translate(raw) ?? raw
-            // r_S for CSLS: how close each target item sits to the translated source space.
-            let sourceSet: Matrix<Float>? = csls ? try Self.translatedSourceSet(tx, from: from, translator: translator, fallback: queries) : nil
-            let target = try tx.space(to)
+        let (answered, neighbors, items) = try withTranslatedQueries(from: from, to: to, choice: choice, input: input) {
+            tx, q -> (TranslatedQueries, [[Neighbor]], [Int: ItemRecord]) in
+            let target = q.target!
             guard k <= target.rowCount else {
                 throw LatentError(.kTooLarge(k, space: to.description, items: target.rowCount))
             }
-            guard queries.columns == target.dimension else {
-                throw LatentError(.translatedDimension(found: queries.columns, space: to.description, expected: target.dimension))
-            }
-            var penalty: [Float]? = nil
-            var rT: [Float] = []
-            if let sourceSet {
-                var rS: [Float] = []
-                rS.reserveCapacity(target.rowCount)
-                var targetK = try NeighborAccumulator(queries: queries, k: min(10, target.rowCount), metric: .cosine)
-                try Self.forEachBlock(tx, space: target) { first, block in
-                    rS += try CSLS.meanTopKSimilarity(of: block, against: sourceSet, k: 10)
-                    try targetK.add(block: block, firstRow: first)
-                }
-                rT = targetK.results().map { $0.isEmpty ? 0 : $0.reduce(0) { $0 + $1.score } / Float($0.count) }
-                penalty = rS.map { $0 / 2 }
-            }
-            var accumulator = try NeighborAccumulator(queries: queries, k: k, metric: csls ? .cosine : metric, rowPenalty: penalty)
-            try Self.forEachBlock(tx, space: target) { first, block in try accumulator.add(block: block, firstRow: first) }
-            var results = accumulator.results()
+            let results: [[Neighbor]]
             if csls {
-                results = results.enumerated().map { i, list in list.map { Neighbor(row: $0.row, score: 2 * $0.score - rT[i]) } }
+                // r_S for CSLS: how close each target item sits to the translated source space.
+                let sourceSet = try Self.translatedSourceSet(tx, from: from, translator: q.translator, fallback: q.vectors)
+                var search = try CSLS.StreamingSearch(queries: q.vectors, source: sourceSet, targetRows: target.rowCount, k: k)
+                try Self.forEachBlock(tx, space: target) { first, block in try search.measure(block: block, firstRow: first) }
+                try Self.forEachBlock(tx, space: target) { first, block in try search.rank(block: block, firstRow: first) }
+                results = search.results()
+            } else {
+                var accumulator = try NeighborAccumulator(queries: q.vectors, k: k, metric: metric)
+                try Self.forEachBlock(tx, space: target) { first, block in try accumulator.add(block: block, firstRow: first) }
+                results = accumulator.results()
             }
             // Only the neighbours' items: a large space's whole item list would dominate memory.
             let rows = Array(Set(results.flatMap { $0.map(\.row) }))
             let found = try tx.items(datasetID: target.datasetID, rows: rows)
-            return (results, Dictionary(uniqueKeysWithValues: zip(rows, found)), keys)
+            return (q, results, Dictionary(uniqueKeysWithValues: zip(rows, found)))
         }
         let results = neighbors.enumerated().map { i, list in
-            QueryResult(query: keys?[i] ?? "\(i)", neighbors: list.map {
+            QueryResult(query: answered.label(i), neighbors: list.map {
                 NeighborResult(key: items[$0.row]!.key, label: items[$0.row]!.label, score: $0.score, row: $0.row)
             })
         }
         return KNNSummary(from: from.description, to: to.description, k: k, metric: csls ? "csls" : metric.rawValue, csls: csls,
-                          translator: fingerprint, results: results)
+                          translator: answered.fingerprint, results: results)
     }
 
     /// The source space translated into the target (the population CSLS measures hubness against).
@@ -129,7 +89,7 @@ extension LatentStore {
         try read { tx in try Self.translatedSourceSet(tx, from: from, translator: translator, fallback: fallback) }
     }
 
-    static func translatedSourceSet(_ tx: StoreTransaction, from: SpaceName, translator: TranslationPath?, fallback: Matrix<Float>) throws -> Matrix<Float> {
+    static func translatedSourceSet(_ tx: any StorageTransaction, from: SpaceName, translator: TranslationPath?, fallback: Matrix<Float>) throws -> Matrix<Float> {
         guard try tx.findSpace(from) != nil else { return fallback }
         let source = try load(tx, from).matrix
         return translator?.translate(source) ?? source
@@ -152,32 +112,11 @@ extension LatentStore {
     /// Predicted labels in `to` for queries from `from`.
     public func classify(from: SpaceName, to: SpaceName, choice: TranslatorChoice, input: QueryInput,
                          decoder: DecoderKind = .knn) throws -> ClassifySummary {
-        try withStableVersions([from, to]) { confirm in
-            try classify(from: from, to: to, choice: choice, input: input, decoder: decoder, confirm: confirm)
+        // The queries and the target's rows come from one snapshot.
+        let (q, target) = try withTranslatedQueries(from: from, to: to, choice: choice, input: input) { tx, q in
+            (q, try Self.load(tx, to))
         }
-    }
-
-    private func classify(from: SpaceName, to: SpaceName, choice: TranslatorChoice, input: QueryInput,
-                          decoder: DecoderKind, confirm: (StoreTransaction) throws -> Void) throws -> ClassifySummary {
-        let (translator, fingerprint, _) = try resolveTranslator(from: from, to: to, choice: choice)
-        let sourceDimension = try translator?.sourceDimension ?? space(from).dimension
-        // Stored query rows and the target are read in one transaction: one version of each.
-        let fileQueries: (matrix: Matrix<Float>, keys: [String]?)? = if case .file = input {
-            try queries(input, from: from, expectedDimension: sourceDimension)
-        } else { nil }
-        let (raw, keys, target) = try read { tx -> (Matrix<Float>, [String]?, LoadedSpace) in
-            try confirm(tx)
-            var stored = fileQueries
-            if stored == nil, case let .keys(list) = input {
-                guard !list.isEmpty else { throw LatentError(.noQueryKeys) }
-                stored = try Self.queryRows(tx, keys: list, from: from)
-            }
-            return (stored!.matrix, stored!.keys, try Self.load(tx, to))
-        }
-        let queries = translator?.translate(raw) ?? raw
-        guard queries.columns == target.matrix.columns else {
-            throw LatentError(.translatedDimension(found: queries.columns, space: to.description, expected: target.matrix.columns))
-        }
+        let queries = q.vectors, fingerprint = q.fingerprint
         let trainRows = Self.decoderTrainingRows(target.items)
         guard !trainRows.isEmpty else {
             throw LatentError(.noLabels(space: to.description, dataset: to.dataset))
@@ -195,7 +134,7 @@ extension LatentStore {
         }
         return ClassifySummary(
             from: from.description, to: to.description, decoder: decoder.rawValue, translator: fingerprint, trainedOn: trainRows.count,
-            predictions: predictions.enumerated().map { i, p in Prediction(query: keys?[i] ?? "\(i)", label: names[p.label], score: p.score) })
+            predictions: predictions.enumerated().map { i, p in Prediction(query: q.label(i), label: names[p.label], score: p.score) })
     }
 
     /// A ridge decoder of a space version, cached by fingerprint like translators.

@@ -5,8 +5,8 @@ import Storage
 
 /// A space read whole: its record, items (row order) and matrix.
 public struct LoadedSpace: Sendable {
-    public let record: SpaceRecord
-    public let items: [ItemRecord]
+    let record: SpaceRecord
+    let items: [ItemRecord]
     public let matrix: Matrix<Float>
 
     public var keys: [ItemKey] { items.map(\.key) }
@@ -113,7 +113,7 @@ extension LatentStore {
     /// while this thread reads the next BLOBs; `body` sees them in order, on this thread, and
     /// errors surface in block order as they would one block at a time. `decoded`, if given,
     /// also sees each block, on its worker, in no particular order, before `body` does.
-    static func forEachBlock(_ tx: StoreTransaction, space: SpaceRecord, decoded: (@Sendable (Int, Matrix<Float>) throws -> Void)? = nil,
+    static func forEachBlock(_ tx: any StorageTransaction, space: SpaceRecord, decoded: (@Sendable (Int, Matrix<Float>) throws -> Void)? = nil,
                              _ body: (Int, Matrix<Float>) throws -> Void) throws {
         var expectedRow = 0
         try withoutActuallyEscaping(body) { body in
@@ -144,7 +144,7 @@ extension LatentStore {
         }
     }
 
-    static func load(_ tx: StoreTransaction, _ name: SpaceName) throws -> LoadedSpace {
+    static func load(_ tx: any StorageTransaction, _ name: SpaceName) throws -> LoadedSpace {
         let space = try tx.space(name)
         let items = try tx.items(datasetID: space.datasetID)
         var matrix = Matrix<Float>(rows: 0, columns: space.dimension)
@@ -159,10 +159,9 @@ extension LatentStore {
     }
 
     /// Streams a space block by block: `body(firstRow, block)`.
-    public func forEachBlock(of name: SpaceName, _ body: (SpaceRecord, Int, Matrix<Float>) throws -> Void) throws {
+    public func forEachBlock(of name: SpaceName, _ body: (Int, Matrix<Float>) throws -> Void) throws {
         try read { tx in
-            let space = try tx.space(name)
-            try Self.forEachBlock(tx, space: space) { try body(space, $0, $1) }
+            try Self.forEachBlock(tx, space: try tx.space(name), body)
         }
     }
 

@@ -11,7 +11,13 @@ import Storage
 extension LatentStore {
     static let stableVersionAttempts = 3
 
-    func withStableVersions<T>(_ spaces: [SpaceName], _ body: (_ confirm: (StoreTransaction) throws -> Void) throws -> T) throws -> T {
+    /// The current version of every space, by name: what cached translators, hubs and indexes
+    /// are checked against (one that names another version is stale).
+    static func currentVersions(_ tx: any StorageTransaction) throws -> [String: String] {
+        Dictionary(try tx.spaces().map { ($0.name.description, $0.version) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    func withStableVersions<T>(_ spaces: [SpaceName], _ body: (_ confirm: (any StorageTransaction) throws -> Void) throws -> T) throws -> T {
         for _ in 0..<Self.stableVersionAttempts {
             let before = try read { tx in try spaces.map { try tx.findSpace($0)?.version } }
             do {

@@ -75,7 +75,7 @@ extension LatentStore {
         let stops = [from] + via + [to]
         var legs: [Translator] = [], fingerprints: [String] = []
         let cached = try read { tx -> [TranslatorRecord] in
-            let versions = Dictionary(try tx.spaces().map { ($0.name.description, $0.version) }, uniquingKeysWith: { a, _ in a })
+            let versions = try Self.currentVersions(tx)
             return try tx.translators().filter {
                 versions[$0.sourceSpace] == $0.sourceVersion && versions[$0.targetSpace] == $0.targetVersion
                     && $0.options == spec.options && (spec.method == .estimator(Estimator(rawValue: $0.estimator) ?? .ortho) || spec.method.name == "auto")
@@ -121,7 +121,7 @@ extension LatentStore {
 
     /// The stored rows of `keys` in `from`, read in the caller's transaction (so that a query
     /// and the search it feeds see the same version of a space that a writer replaces).
-    static func queryRows(_ tx: StoreTransaction, keys: [String], from: SpaceName) throws -> (matrix: Matrix<Float>, keys: [String]?) {
+    static func queryRows(_ tx: any StorageTransaction, keys: [String], from: SpaceName) throws -> (matrix: Matrix<Float>, keys: [String]?) {
         let space = try tx.space(from)
         let rows = try tx.rows(ofKeys: keys, datasetID: space.datasetID)
         let unknown = keys.indices.filter { rows[$0] == nil }.map { keys[$0] }
@@ -133,27 +133,8 @@ extension LatentStore {
 
     /// Translates queries from `from` into `to` and writes them to `output` (`.npy`).
     public func translate(from: SpaceName?, to: SpaceName?, choice: TranslatorChoice, input: QueryInput, output: String) throws -> TranslateSummary {
-        // Stored rows must be of the version the translator was resolved on (see withStableVersions).
-        let spaces = [from, to].compactMap { $0 }
-        let (translator, fingerprint, cached, matrix) = try withStableVersions(spaces) { confirm in
-            let (translator, fingerprint, cached) = try resolveTranslator(from: from, to: to, choice: choice)
-            guard let translator else { throw LatentError(.translateNeedsMap) }
-            let matrix: Matrix<Float>
-            if case let .keys(keys) = input, let from {
-                guard !keys.isEmpty else { throw LatentError(.noQueryKeys) }
-                matrix = try read { tx in
-                    try confirm(tx)
-                    return try Self.queryRows(tx, keys: keys, from: from).matrix
-                }
-                if matrix.columns != translator.sourceDimension {
-                    throw LatentError(.queryDimension(space: from.description, found: matrix.columns, expected: translator.sourceDimension))
-                }
-            } else {
-                matrix = try queries(input, from: from, expectedDimension: translator.sourceDimension).matrix
-            }
-            return (translator, fingerprint, cached, matrix)
-        }
-        let translated = translator.translate(matrix)
+        let q = try withTranslatedQueries(from: from, to: to, choice: choice, input: input, requireTranslator: true) { _, q in q }
+        let translator = q.translator!, translated = q.vectors, fingerprint = q.fingerprint, cached = q.cached
         try NPY.write(translated, to: output)
         return TranslateSummary(from: from?.description ?? "", to: to?.description ?? "", rows: translated.rows,
                                 sourceDim: translator.sourceDimension, targetDim: translator.targetDimension,

@@ -110,7 +110,7 @@ extension LatentStore {
     }
 
     /// Rows of `space` at `rows` (any order), streamed block by block.
-    static func gather(_ tx: StoreTransaction, space: SpaceRecord, rows: [Int]) throws -> Matrix<Float> {
+    static func gather(_ tx: any StorageTransaction, space: SpaceRecord, rows: [Int]) throws -> Matrix<Float> {
         var wanted: [Int: [Int]] = [:]  // space row → positions in the output
         for (position, row) in rows.enumerated() { wanted[row, default: []].append(position) }
         var out = Matrix<Float>(rows: rows.count, columns: space.dimension)
@@ -127,7 +127,7 @@ extension LatentStore {
     }
 
     /// Source and target anchor rows of an anchor set, oriented from `from` to `to`.
-    static func anchorRows(_ tx: StoreTransaction, set: AnchorSetRecord, from: SpaceRecord, to: SpaceRecord) throws -> (source: [Int], target: [Int]) {
+    static func anchorRows(_ tx: any StorageTransaction, set: AnchorSetRecord, from: SpaceRecord, to: SpaceRecord) throws -> (source: [Int], target: [Int]) {
         var pairs = try tx.anchorPairs(setID: set.id)
         let forward = set.sourceDataset == from.name.dataset && set.targetDataset == to.name.dataset
         let backward = set.sourceDataset == to.name.dataset && set.targetDataset == from.name.dataset
@@ -148,7 +148,7 @@ extension LatentStore {
 
     /// Rows of the two spaces that are not anchors, each side shuffled on its own (seeded): the
     /// refinement pools, which must never carry the true pairing of those items.
-    static func unpairedPools(_ tx: StoreTransaction, from: SpaceRecord, to: SpaceRecord, anchorRows: (source: [Int], target: [Int]),
+    static func unpairedPools(_ tx: any StorageTransaction, from: SpaceRecord, to: SpaceRecord, anchorRows: (source: [Int], target: [Int]),
                               allowed: Set<Int>? = nil) throws -> (source: Matrix<Float>, target: Matrix<Float>) {
         func pool(_ space: SpaceRecord, _ anchors: [Int], seed: UInt64) throws -> Matrix<Float> {
             let taken = Set(anchors)
@@ -213,7 +213,7 @@ extension LatentStore {
 
     public func translators() throws -> [TranslatorSummary] {
         try read { tx in
-            let versions = Dictionary(try tx.spaces().map { ($0.name.description, $0.version) }, uniquingKeysWith: { a, _ in a })
+            let versions = try Self.currentVersions(tx)
             return try tx.translators().map { r in
                 TranslatorSummary(fingerprint: r.fingerprint, from: r.sourceSpace, to: r.targetSpace, sourceModel: r.sourceModel,
                                   targetModel: r.targetModel, method: Estimator(rawValue: r.estimator)?.cliName ?? r.estimator,

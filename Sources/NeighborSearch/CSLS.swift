@@ -52,6 +52,51 @@ public enum CSLS {
         }
     }
 
+    /// CSLS search over a target streamed block by block, in two passes: `measure` every block
+    /// (r_S of each target row against the translated source set, and r_T of each query over the
+    /// target), then `rank` every block (cosine minus r_S/2, the same order as 2·cos − r_S);
+    /// `results` reports the full `2·cos − r_T(q) − r_S(y)`, as `search` does on whole matrices.
+    /// Memory: one Float per target row, never the target itself.
+    public struct StreamingSearch: Sendable {
+        let queries: Matrix<Float>
+        let source: Matrix<Float>
+        let k: Int, cslsK: Int
+        private var targetNeighbours: NeighborAccumulator
+        private var rS: [Float] = []
+        private var ranking: NeighborAccumulator?
+
+        /// `targetRows` bounds r_T's k as the reference clips it (`min(cslsK, targetRows)`).
+        public init(queries: Matrix<Float>, source: Matrix<Float>, targetRows: Int, k: Int, cslsK: Int = 10) throws(NeighborSearchError) {
+            guard k >= 1, k <= targetRows else { throw NeighborSearchError(.invalidK(k: k, rows: targetRows)) }
+            guard cslsK >= 1 else { throw NeighborSearchError(.invalidK(k: cslsK, rows: nil)) }
+            (self.queries, self.source, self.k, self.cslsK) = (queries, source, k, cslsK)
+            targetNeighbours = try NeighborAccumulator(queries: queries, k: min(cslsK, targetRows), metric: .cosine)
+            rS.reserveCapacity(targetRows)
+        }
+
+        /// First pass, blocks in row order from row 0.
+        public mutating func measure(block: Matrix<Float>, firstRow: Int) throws(NeighborSearchError) {
+            precondition(ranking == nil && firstRow == rS.count, "measure every block in order before ranking")
+            rS += try meanTopKSimilarity(of: block, against: source, k: cslsK)
+            try targetNeighbours.add(block: block, firstRow: firstRow)
+        }
+
+        /// Second pass, the same blocks.
+        public mutating func rank(block: Matrix<Float>, firstRow: Int) throws(NeighborSearchError) {
+            if ranking == nil {
+                ranking = try NeighborAccumulator(queries: queries, k: k, metric: .cosine, rowPenalty: rS.map { $0 / 2 })
+            }
+            try ranking!.add(block: block, firstRow: firstRow)
+        }
+
+        /// The `k` best target rows of each query by CSLS, best first.
+        public func results() -> [[Neighbor]] {
+            guard let ranking else { return Array(repeating: [], count: queries.rows) }
+            let rT = targetNeighbours.results().map { $0.isEmpty ? 0 : $0.reduce(0) { $0 + $1.score } / Float($0.count) }
+            return ranking.results().enumerated().map { i, list in list.map { Neighbor(row: $0.row, score: 2 * $0.score - rT[i]) } }
+        }
+    }
+
     /// `a · bᵀ` for unit rows: the cosine matrix.
     static func cosineMatrix(_ a: Matrix<Float>, _ b: Matrix<Float>) -> Matrix<Float> {
         var s = Matrix<Float>(rows: a.rows, columns: b.rows)

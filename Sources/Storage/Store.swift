@@ -2,11 +2,12 @@ import Foundation
 import GRDB
 import LatentCore
 
-/// One LatentDB store: a single SQLite file in WAL mode (many readers, one writer).
+/// The embedded backend: a LatentDB store in one SQLite file in WAL mode (many readers, one
+/// writer), through GRDB.
 ///
 /// Every command runs in one transaction: `read` sees one consistent snapshot, `write` commits
 /// all or nothing, so a failed or killed command leaves the store as it was.
-public final class Store: Sendable {
+public final class Store: StorageBackend {
     /// `PRAGMA application_id` of a LatentDB store: "LTDB".
     public static let applicationID: Int32 = 0x4C54_4442
     /// The newest schema version this build knows (`PRAGMA user_version`).
@@ -14,6 +15,8 @@ public final class Store: Sendable {
 
     public let path: String
     private let pool: DatabasePool
+    public var location: String { path }
+    public var schemaVersion: Int { Self.schemaVersion }
 
     private init(path: String, pool: DatabasePool) {
         self.path = path
@@ -118,8 +121,16 @@ public final class Store: Sendable {
         }
     }
 
+    public func read<T>(_ body: (any StorageTransaction) throws -> T) throws -> T {
+        try readSQLite(body)
+    }
+
+    public func write<T>(bulk: Bool, _ body: (any StorageTransaction) throws -> T) throws -> T {
+        try writeSQLite(bulk: bulk, body)
+    }
+
     /// Runs `body` in one read transaction: a consistent snapshot even while a writer commits.
-    public func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+    func readSQLite<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
         do {
             return try pool.read { db in try body(StoreTransaction(db: db, path: path)) }
         } catch let error as StorageError {
@@ -134,7 +145,7 @@ public final class Store: Sendable {
     /// `bulk`: the transaction writes hundreds of MB (a space's blocks); the WAL's pages are then
     /// handed to the disk as they are written (``WriteBehind``), so the commit's fsync waits
     /// for the last few MB instead of all of them. The commit is as durable either way.
-    public func write<T>(bulk: Bool = false, _ body: (StoreTransaction) throws -> T) throws -> T {
+    func writeSQLite<T>(bulk: Bool = false, _ body: (StoreTransaction) throws -> T) throws -> T {
         let writeBehind = bulk ? WriteBehind(walPath: path + "-wal") : nil
         defer { writeBehind?.finish() }
         do {
@@ -155,17 +166,21 @@ public final class Store: Sendable {
 
     /// Schema as SQLite reports it (`sqlite_master`), for tests and `check`.
     public func schemaSQL() throws -> [String] {
-        try read { tx in try tx.schemaSQL() }
+        try readSQLite { tx in try tx.schemaSQL() }
     }
 
     /// SQLite's own integrity and foreign-key checks; empty when all is well.
     public func integrityProblems() throws -> [String] {
-        try read { tx in
+        try readSQLite { tx in
             var problems = try String.fetchAll(tx.db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
             let fk = try Row.fetchAll(tx.db, sql: "PRAGMA foreign_key_check")
-            problems += fk.map { "foreign key violation in table \($0[0] as String? ?? "?") row \($0[1] as Int64? ?? -1)" }
+            problems += fk.map { "foreign key violation in table \($0["table"] as String? ?? "?") row \($0["rowid"] as Int64? ?? -1)" }
             return problems
         }
+    }
+
+    public func storedBytes() throws -> Int {
+        Self.fileSize(path)
     }
 
     /// Reclaims the space freed by removals.

@@ -3,10 +3,11 @@ import GRDB
 import GRDBSQLite
 import LatentCore
 
-/// The store as seen inside one transaction (read-only under `Store.read`).
-public struct StoreTransaction {
+/// The SQLite store as seen inside one transaction (read-only under `Store.read`).
+public struct StoreTransaction: StorageTransaction {
     let db: Database
     let path: String
+    public var location: String { path }
 
     static func timestamp() -> String {
         ISO8601DateFormatter().string(from: Date())
@@ -21,15 +22,16 @@ public struct StoreTransaction {
     // MARK: Spaces
 
     private static let spaceColumns = """
-        s.id, m.name, d.name, s.dataset_id, s.row_count, s.dim, s.source_dtype, s.codec, s.block_rows,
-        s.raw_bytes, s.stored_bytes, s.version, s.provenance, s.created_at, s.library_version
+        s.id, m.name AS model_name, d.name AS dataset_name, s.dataset_id, s.row_count, s.dim, s.source_dtype, s.codec,
+        s.block_rows, s.raw_bytes, s.stored_bytes, s.version, s.provenance, s.created_at, s.library_version
         """
 
     private static func space(from row: Row) throws -> SpaceRecord {
         SpaceRecord(
-            id: row[0], name: try SpaceName(model: row[1], dataset: row[2]), datasetID: row[3], rowCount: row[4],
-            dimension: row[5], sourceDType: row[6], codec: row[7], blockRows: row[8], rawBytes: row[9],
-            storedBytes: row[10], version: row[11], provenance: row[12], createdAt: row[13], libraryVersion: row[14])
+            id: row["id"], name: try SpaceName(model: row["model_name"], dataset: row["dataset_name"]), datasetID: row["dataset_id"],
+            rowCount: row["row_count"], dimension: row["dim"], sourceDType: row["source_dtype"], codec: row["codec"],
+            blockRows: row["block_rows"], rawBytes: row["raw_bytes"], storedBytes: row["stored_bytes"], version: row["version"],
+            provenance: row["provenance"], createdAt: row["created_at"], libraryVersion: row["library_version"])
     }
 
     public func spaces() throws -> [SpaceRecord] {
@@ -47,23 +49,24 @@ public struct StoreTransaction {
             """, arguments: [name.model, name.dataset]).map(Self.space(from:))
     }
 
-    /// The space named `name`; an unknown name is an error that lists what the store has.
-    public func space(_ name: SpaceName) throws -> SpaceRecord {
-        if let found = try findSpace(name) { return found }
-        let known = try spaces().map(\.name.description)
-        throw StorageError(.notFound, .unknownSpace(name.description, path: path, known: known))
+    // MARK: Datasets and items
+
+    private static func dataset(from row: Row) -> DatasetRecord {
+        DatasetRecord(id: row["id"], name: row["name"], itemCount: row["item_count"], keysHash: row["keys_hash"])
     }
 
-    // MARK: Datasets and items
+    private static func item(from row: Row) -> ItemRecord {
+        ItemRecord(key: row["key"], label: row["label"], split: row["split"])
+    }
 
     public func dataset(named name: String) throws -> DatasetRecord? {
         try Row.fetchOne(db, sql: "SELECT id, name, item_count, keys_hash FROM dataset WHERE name = ?", arguments: [name])
-            .map { DatasetRecord(id: $0[0], name: $0[1], itemCount: $0[2], keysHash: $0[3]) }
+            .map(Self.dataset(from:))
     }
 
     public func dataset(id: Int64) throws -> DatasetRecord {
         guard let record = try Row.fetchOne(db, sql: "SELECT id, name, item_count, keys_hash FROM dataset WHERE id = ?", arguments: [id])
-            .map({ DatasetRecord(id: $0[0], name: $0[1], itemCount: $0[2], keysHash: $0[3]) }) else {
+            .map(Self.dataset(from:)) else {
             throw StorageError(.corrupt, .storeInconsistent(path: path, .datasetMissing(id: id)))
         }
         return record
@@ -72,7 +75,7 @@ public struct StoreTransaction {
     /// The dataset's items in row order.
     public func items(datasetID: Int64) throws -> [ItemRecord] {
         try Row.fetchAll(db, sql: "SELECT key, label, split FROM item WHERE dataset_id = ? ORDER BY row", arguments: [datasetID])
-            .map { ItemRecord(key: $0[0], label: $0[1], split: $0[2]) }
+            .map(Self.item(from:))
     }
 
     /// The row of each key in the dataset (nil for an unknown key), by index lookups: a query
@@ -89,7 +92,7 @@ public struct StoreTransaction {
             guard let found = try Row.fetchOne(statement, arguments: [datasetID, row]) else {
                 throw StorageError(.corrupt, .storeInconsistent(path: path, .itemMissing(datasetID: datasetID, row: row)))
             }
-            return ItemRecord(key: found[0], label: found[1], split: found[2])
+            return Self.item(from: found)
         }
     }
 
@@ -165,10 +168,6 @@ public struct StoreTransaction {
         return db.lastInsertedRowID
     }
 
-    public func appendBlock(spaceID: Int64, location: BlockLocation, data: [UInt8]) throws {
-        try appendBlock(spaceID: spaceID, location: location, data: Data(data))
-    }
-
     /// ``appendBlock(spaceID:location:data:)`` with the bytes already in `Data` (made on the
     /// thread that encoded them, so the writer's thread does not copy them).
     public func appendBlock(spaceID: Int64, location: BlockLocation, data: Data) throws {
@@ -184,7 +183,7 @@ public struct StoreTransaction {
     /// Removes a space and its blocks; the dataset goes too when no other space uses it.
     /// Returns whether the dataset was removed.
     @discardableResult
-    public func removeSpace(_ space: SpaceRecord, keepDataset: Bool = false) throws -> Bool {
+    public func removeSpace(_ space: SpaceRecord, keepDataset: Bool) throws -> Bool {
         try db.execute(sql: "DELETE FROM space WHERE id = ?", arguments: [space.id])
         try db.execute(sql: "DELETE FROM model WHERE id NOT IN (SELECT model_id FROM space)")
         guard !keepDataset else { return false }
@@ -198,9 +197,13 @@ public struct StoreTransaction {
 
     // MARK: Reading blocks
 
+    private static func blockLocation(from row: Row) -> BlockLocation {
+        BlockLocation(index: row["idx"], firstRow: row["first_row"], rowCount: row["row_count"])
+    }
+
     public func blockLocations(spaceID: Int64) throws -> [BlockLocation] {
         try Row.fetchAll(db, sql: "SELECT idx, first_row, row_count FROM block WHERE space_id = ? ORDER BY idx", arguments: [spaceID])
-            .map { BlockLocation(index: $0[0], firstRow: $0[1], rowCount: $0[2]) }
+            .map(Self.blockLocation(from:))
     }
 
     /// Streams the space's blocks in order; the bytes are valid only inside `body`.
@@ -208,29 +211,9 @@ public struct StoreTransaction {
         let cursor = try Row.fetchCursor(db, sql: "SELECT idx, first_row, row_count, data FROM block WHERE space_id = ? ORDER BY idx",
                                          arguments: [spaceID])
         while let row = try cursor.next() {
-            let location = BlockLocation(index: row[0], firstRow: row[1], rowCount: row[2])
-            try row.withUnsafeData(atIndex: 3) { data in
+            let location = Self.blockLocation(from: row)
+            try row.withUnsafeData(named: "data") { data in
                 try (data ?? Data()).withUnsafeBytes { try body(location, $0) }
-            }
-        }
-    }
-
-    /// A stored block's bytes, read on demand straight into the caller's memory. Valid only
-    /// inside the `forEachBlock(spaceID:reading:)` call that hands it out.
-    public struct StoredBlock {
-        fileprivate let handle: OpaquePointer
-        fileprivate let db: Database
-        /// The block's size in bytes.
-        public let count: Int
-
-        /// Copies the whole block into `buffer`, which must hold exactly ``count`` bytes. The
-        /// corresponding SQLite function is `sqlite3_blob_read`.
-        public func read(into buffer: UnsafeMutableRawBufferPointer) throws {
-            precondition(buffer.count == count, "block of \(count) bytes read into \(buffer.count)")
-            guard count > 0 else { return }
-            let code = sqlite3_blob_read(handle, buffer.baseAddress!, Int32(count), 0)
-            guard code == SQLITE_OK else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage)
             }
         }
     }
@@ -244,7 +227,7 @@ public struct StoreTransaction {
         var handle: OpaquePointer?
         defer { if let handle { sqlite3_blob_close(handle) } }
         while let row = try cursor.next() {
-            let id: Int64 = row[0]
+            let id: Int64 = row["id"]
             // One handle moved from row to row: reopening skips the table and column lookup.
             let code = if let handle { sqlite3_blob_reopen(handle, id) } else {
                 sqlite3_blob_open(db.sqliteConnection, "main", "block", "data", id, 0, &handle)
@@ -252,20 +235,28 @@ public struct StoreTransaction {
             guard code == SQLITE_OK, let handle else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage)
             }
-            let location = BlockLocation(index: row[1], firstRow: row[2], rowCount: row[3])
-            try body(location, StoredBlock(handle: handle, db: db, count: Int(sqlite3_blob_bytes(handle))))
+            // The corresponding SQLite function is `sqlite3_blob_read`.
+            let stored = StoredBlock(count: Int(sqlite3_blob_bytes(handle))) { [db] buffer in
+                let code = sqlite3_blob_read(handle, buffer.baseAddress!, Int32(buffer.count), 0)
+                guard code == SQLITE_OK else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage)
+                }
+            }
+            try body(Self.blockLocation(from: row), stored)
         }
     }
 
     // MARK: Anchor sets
 
     private static let anchorColumns = """
-        a.id, a.name, sd.name, td.name, a.source_space, a.target_space, a.sampler, a.options, a.pair_count, a.hash, a.created_at
+        a.id, a.name, sd.name AS source_dataset, td.name AS target_dataset, a.source_space, a.target_space, a.sampler,
+        a.options, a.pair_count, a.hash, a.created_at
         """
 
     private static func anchorSet(from row: Row) -> AnchorSetRecord {
-        AnchorSetRecord(id: row[0], name: row[1], sourceDataset: row[2], targetDataset: row[3], sourceSpace: row[4],
-                        targetSpace: row[5], sampler: row[6], options: row[7], pairCount: row[8], hash: row[9], createdAt: row[10])
+        AnchorSetRecord(id: row["id"], name: row["name"], sourceDataset: row["source_dataset"], targetDataset: row["target_dataset"],
+                        sourceSpace: row["source_space"], targetSpace: row["target_space"], sampler: row["sampler"],
+                        options: row["options"], pairCount: row["pair_count"], hash: row["hash"], createdAt: row["created_at"])
     }
 
     public func anchorSets() throws -> [AnchorSetRecord] {
@@ -282,15 +273,9 @@ public struct StoreTransaction {
             """, arguments: [name]).map(Self.anchorSet(from:))
     }
 
-    public func anchorSet(named name: String) throws -> AnchorSetRecord {
-        if let found = try findAnchorSet(named: name) { return found }
-        let known = try anchorSets().map(\.name)
-        throw StorageError(.notFound, .unknownAnchorSet(name, path: path, known: known))
-    }
-
     public func anchorPairs(setID: Int64) throws -> [(source: ItemKey, target: ItemKey)] {
         try Row.fetchAll(db, sql: "SELECT source_key, target_key FROM anchor_pair WHERE anchor_set_id = ? ORDER BY position",
-                         arguments: [setID]).map { (source: $0[0], target: $0[1]) }
+                         arguments: [setID]).map { (source: $0["source_key"], target: $0["target_key"]) }
     }
 
     public func createAnchorSet(_ new: NewAnchorSet) throws -> AnchorSetRecord {
@@ -321,10 +306,12 @@ public struct StoreTransaction {
 
     private static func translator(from row: Row) -> TranslatorRecord {
         TranslatorRecord(
-            fingerprint: row[0], sourceModel: row[1], targetModel: row[2], sourceSpace: row[3], targetSpace: row[4],
-            sourceVersion: row[5], targetVersion: row[6], anchorHash: row[7], anchorName: row[8], anchorCount: row[9],
-            estimator: row[10], scaling: row[11], options: row[12], sourceDimension: row[13], targetDimension: row[14],
-            parameters: [UInt8](row[15] as Data), report: row[16], origin: row[17], createdAt: row[18], libraryVersion: row[19])
+            fingerprint: row["fingerprint"], sourceModel: row["source_model"], targetModel: row["target_model"],
+            sourceSpace: row["source_space"], targetSpace: row["target_space"], sourceVersion: row["source_version"],
+            targetVersion: row["target_version"], anchorHash: row["anchor_hash"], anchorName: row["anchor_name"],
+            anchorCount: row["anchor_count"], estimator: row["estimator"], scaling: row["scaling"], options: row["options"],
+            sourceDimension: row["source_dim"], targetDimension: row["target_dim"], parameters: [UInt8](row["parameters"] as Data),
+            report: row["report"], origin: row["origin"], createdAt: row["created_at"], libraryVersion: row["library_version"])
     }
 
     public func translators() throws -> [TranslatorRecord] {
@@ -337,17 +324,9 @@ public struct StoreTransaction {
             .map(Self.translator(from:))
     }
 
-    /// The translator whose fingerprint is `id` or starts with it; ambiguity is an error.
-    public func translator(matching id: String) throws -> TranslatorRecord {
-        let escaped = id.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "")
-        let matches = try Row.fetchAll(db, sql: "SELECT \(Self.translatorColumns) FROM translator WHERE fingerprint LIKE ? LIMIT 5",
-                                       arguments: [escaped + "%"]).map(Self.translator(from:))
-        if let exact = matches.first(where: { $0.fingerprint == id }) { return exact }
-        switch matches.count {
-        case 0: throw StorageError(.notFound, .unknownTranslator(id, path: path))
-        case 1: return matches[0]
-        default: throw StorageError(.invalid, .ambiguousTranslator(id, matches: matches.count))
-        }
+    public func translators(prefixed prefix: String, limit: Int) throws -> [TranslatorRecord] {
+        try Row.fetchAll(db, sql: "SELECT \(Self.translatorColumns) FROM translator WHERE fingerprint LIKE ? ORDER BY fingerprint LIMIT ?",
+                         arguments: [prefix + "%", limit]).map(Self.translator(from:))
     }
 
     public func saveTranslator(_ record: TranslatorRecord) throws {
@@ -367,8 +346,8 @@ public struct StoreTransaction {
     public func decoder(fingerprint: String) throws -> DecoderRecord? {
         try Row.fetchOne(db, sql: "SELECT fingerprint, space_version, kind, parameters, created_at, library_version FROM decoder WHERE fingerprint = ?",
                          arguments: [fingerprint])
-            .map { DecoderRecord(fingerprint: $0[0], spaceVersion: $0[1], kind: $0[2], parameters: [UInt8]($0[3] as Data),
-                                 createdAt: $0[4], libraryVersion: $0[5]) }
+            .map { DecoderRecord(fingerprint: $0["fingerprint"], spaceVersion: $0["space_version"], kind: $0["kind"],
+                                 parameters: [UInt8]($0["parameters"] as Data), createdAt: $0["created_at"], libraryVersion: $0["library_version"]) }
     }
 
     public func saveDecoder(_ record: DecoderRecord) throws {
@@ -386,12 +365,13 @@ public struct StoreTransaction {
         guard let row = try Row.fetchOne(db, sql: """
             SELECT id, name, dimension, anchor_name, anchor_hash, anchor_count, scaling, report, created_at FROM hub WHERE name = ?
             """, arguments: [name]) else { return nil }
-        let id: Int64 = row[0]
+        let id: Int64 = row["id"]
         let members = try Row.fetchAll(db, sql: "SELECT space, space_version, parameters FROM hub_member WHERE hub_id = ? ORDER BY position",
                                        arguments: [id])
-            .map { HubRecord.Member(space: $0[0], spaceVersion: $0[1], parameters: [UInt8]($0[2] as Data)) }
-        return HubRecord(name: row[1], dimension: row[2], anchorName: row[3], anchorHash: row[4], anchorCount: row[5],
-                         scaling: row[6], report: row[7], createdAt: row[8], members: members)
+            .map { HubRecord.Member(space: $0["space"], spaceVersion: $0["space_version"], parameters: [UInt8]($0["parameters"] as Data)) }
+        return HubRecord(name: row["name"], dimension: row["dimension"], anchorName: row["anchor_name"], anchorHash: row["anchor_hash"],
+                         anchorCount: row["anchor_count"], scaling: row["scaling"], report: row["report"], createdAt: row["created_at"],
+                         members: members)
     }
 
     /// Stores a hub, replacing one of the same name.

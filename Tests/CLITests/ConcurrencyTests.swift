@@ -39,14 +39,18 @@ import Testing
         let log = Log()
         let deadline = Date().addingTimeInterval(15)
         let group = DispatchGroup()
+        // Threads of their own, not the global queue: with the rest of the suite running in
+        // parallel, queued workers could start after the deadline and test nothing.
         func worker(_ name: String, _ body: @escaping @Sendable (Int) throws -> Void) {
-            DispatchQueue.global().async(group: group) {
+            group.enter()
+            Thread {
                 var iteration = 0
-                while Date() < deadline {
+                while Date() < deadline || iteration < 2 {
                     do { try body(iteration) } catch { log.fail("\(name): \(error)") }
                     iteration += 1
                 }
-            }
+                group.leave()
+            }.start()
         }
         @Sendable func checkStatus(_ name: String, _ result: CLIHarness.Result) -> Bool {
             let text = result.stderr.lowercased()

@@ -161,8 +161,8 @@ func frozenVersion1BlocksDecode(codec: BlockCodec) throws {
 }
 
 /// The chosen default must at least match blosc2 bitshuffle+LZ4 (1.144 on e5 at 1024-row
-/// chunks, measured with /work/shared/bench/anchor_codec.py) on the real embeddings.
-@Test(.enabled(if: fortunesAvailable))
+/// chunks, measured with the shared anchor_codec.py benchmark) on the real embeddings.
+@Test
 func defaultCodecRatioOnRealEmbeddings() throws {
     let m = try NPY.readMatrix(path: "\(fortunes)/e5.npy").matrix
     let rowsPerBlock = 1024

@@ -172,10 +172,10 @@ func badIntegerFilesAreClearErrors(name: String, expected: String) {
     #expect { _ = try NPY.readIntegers(path: fixture(name)) } throws: { "\($0)".contains(expected) }
 }
 
-// MARK: Real embeddings (skipped where /work/shared/data is absent)
+// MARK: Real embeddings (the bundled sample)
 
 /// Exporting a registered `.npy` gives back the identical file, whole or streamed.
-@Test(.enabled(if: fortunesAvailable), arguments: ["e5", "minilm", "glove50"])
+@Test(arguments: ["e5", "minilm", "glove50"])
 func realFilesRoundTripByteIdentical(name: String) throws {
     let source = "\(fortunes)/\(name).npy"
     let dir = temporaryDirectory()

@@ -32,8 +32,9 @@ func bits(_ m: Matrix<Float>) -> [UInt32] { m.elements.map(\.bitPattern) }
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
 
-let fortunes = "/work/shared/data/fortunes"
-let fortunesAvailable = FileManager.default.fileExists(atPath: "\(fortunes)/e5.npy")
+/// The bundled sample of real embeddings (1,000 fortunes by e5, MiniLM and GloVe).
+let fortunes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("examples/fortunes").path
 
 /// A fresh temporary directory, removed by the caller's `defer`.
 func temporaryDirectory() -> URL {

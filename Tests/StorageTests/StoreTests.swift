@@ -50,10 +50,10 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let path = dir.path("a.db")
         _ = try Store.open(path: path, create: true)
         let again = try Store.open(path: path, create: false)
-        #expect(try again.read { try Int.fetchOne($0.db, sql: "PRAGMA user_version") } == Store.schemaVersion)
-        #expect(try again.read { try Int32.fetchOne($0.db, sql: "PRAGMA application_id") } == Store.applicationID)
-        #expect(try again.read { try String.fetchOne($0.db, sql: "PRAGMA journal_mode") } == "wal")
-        #expect(try again.read { try Bool.fetchOne($0.db, sql: "PRAGMA foreign_keys") } == true)
+        #expect(try again.readSQLite { try Int.fetchOne($0.db, sql: "PRAGMA user_version") } == Store.schemaVersion)
+        #expect(try again.readSQLite { try Int32.fetchOne($0.db, sql: "PRAGMA application_id") } == Store.applicationID)
+        #expect(try again.readSQLite { try String.fetchOne($0.db, sql: "PRAGMA journal_mode") } == "wal")
+        #expect(try again.readSQLite { try Bool.fetchOne($0.db, sql: "PRAGMA foreign_keys") } == true)
     }
 }
 
@@ -126,7 +126,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let store = try Store.open(path: dir.path("a.db"), create: true)
         // raw_bytes must equal rows × dim × 4: the CHECK constraint is the last line of defence.
         #expect(throws: (any Error).self) {
-            try store.write { tx in
+            try store.writeSQLite { tx in
                 let dataset = try tx.createDataset(name: "d", items: [], keysHash: "h")
                 try tx.db.execute(sql: """
                     INSERT INTO model (name, created_at) VALUES ('m', 'now');
@@ -163,7 +163,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let second = try store.read { try $0.space(try SpaceName(parsing: "m2/d")) }
         #expect(try store.write { try $0.removeSpace(second) } == true)
         #expect(try store.read { try $0.anchorSets().count } == 0)
-        #expect(try store.read { try Int.fetchOne($0.db, sql: "SELECT count(*) FROM block") } == 0)
+        #expect(try store.readSQLite { try Int.fetchOne($0.db, sql: "SELECT count(*) FROM block") } == 0)
         #expect(try store.integrityProblems().isEmpty)
     }
 

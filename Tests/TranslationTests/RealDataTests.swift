@@ -4,10 +4,10 @@ import LatentCore
 import LinearAlgebra
 @testable import Translation
 
-/// `../shared/data/fortunes` beside the repository (where the workplace and CI put it).
+/// The bundled sample of real embeddings (1,000 fortunes by e5, MiniLM and GloVe).
 let fortunes = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("shared/data/fortunes")
+    .appendingPathComponent("examples/fortunes")
 
 /// A minimal `.npy` reader for this test only: version 1/2 header, little-endian float32, C order.
 func readFloat32Npy(_ url: URL) throws -> Matrix<Float> {
@@ -45,9 +45,7 @@ func meanCosine(_ a: Matrix<Float>, _ b: Matrix<Float>) -> Double {
     return total / Double(a.rows)
 }
 
-@Suite(.enabled(if: FileManager.default.fileExists(atPath: fortunes.appendingPathComponent("e5.npy").path),
-                "needs ../shared/data/fortunes"))
-struct RealDataTests {
+@Suite struct RealDataTests {
     @Test(arguments: [Scaling.standard, .l2])
     func orthoE5ToMiniLM(scaling: Scaling) throws {
         let e5 = try readFloat32Npy(fortunes.appendingPathComponent("e5.npy"))
@@ -56,7 +54,7 @@ struct RealDataTests {
         // The rows are grouped by class: draw anchors uniformly (seeded), not the first 1,000.
         var g = SeededGenerator(seed: 0)
         let order = g.permuted(Array(0..<e5.rows))
-        let anchors = Array(order[0..<1000]), heldOut = Array(order[1000..<2000])
+        let anchors = Array(order[0..<600]), heldOut = Array(order[600..<1000])
         let (t, report) = try Translator.fit(source: e5.gatherRows(anchors), target: minilm.gatherRows(anchors),
                                              estimator: .ortho, scaling: scaling)
         // minilm's dimension 127 is dead (~1e-32): its std counts as 1.
@@ -64,16 +62,17 @@ struct RealDataTests {
         let translated = t.translate(e5.gatherRows(heldOut))
         let truth = minilm.gatherRows(heldOut)
         #expect(translated.firstNonFinite() == nil)
-        // Mean cosine is modest even for the reference (protocol.py's split: 0.48); retrieval is
-        // what is sharp (top-1 0.97). fitDouble (eps of Float64) reproduces NumPy's cosine; the
+        // Mean cosine is modest even for the reference (protocol.py's split of the full 4,955
+        // items, 1,000 anchors: 0.48; here 600 anchors of the 1,000-item sample give ~0.35);
+        // retrieval is what is sharp (top-1 0.97 there, 0.95 here). fitDouble (eps of Float64) reproduces NumPy's cosine; the
         // default Float32 eps makes minilm's three near-dead dimensions (std < 1.2e-6) count as
         // scale 1, where ortho puts rotated unit-variance signal: about 0.04 lower cosine.
         let cosine = meanCosine(translated, truth)
-        #expect(cosine > 0.35, "mean cosine \(cosine)")
+        #expect(cosine > 0.3, "mean cosine \(cosine)")
         let top1 = topOneRetrieval(translated, truth)
         #expect(top1 > 0.9, "top-1 retrieval \(top1)")
-        print("e5 → minilm ortho \(scaling): mean cosine \(cosine), top-1 \(top1) over 1,000 held-out rows")
-        #expect(report.anchorCount == 1000 && report.singularValues.count == 384)
+        print("e5 → minilm ortho \(scaling): mean cosine \(cosine), top-1 \(top1) over 400 held-out rows")
+        #expect(report.anchorCount == 600 && report.singularValues.count == 384)
     }
 }
 

@@ -21,15 +21,15 @@ guard arguments.count == 2, let name = try? SpaceName(parsing: arguments[1]) els
 }
 // Allocated (and its pages touched) once, outside the timings, as the anchor's output array is.
 let shape = try LatentStore(path: arguments[0]).space(name)
-var matrix = [Float](repeating: 0, count: shape.rowCount * shape.dimension)
+var matrix = [Float](repeating: 0, count: shape.rows * shape.dim)
 let bytes = matrix.count * 4
 var seconds: [Double] = []
 let clock = ContinuousClock()
 for _ in 0..<reps {
     let elapsed = try clock.measure {
-        try LatentStore(path: arguments[0]).forEachBlock(of: name) { space, first, block in
+        try LatentStore(path: arguments[0]).forEachBlock(of: name) { first, block in
             matrix.withUnsafeMutableBufferPointer { out in
-                block.elements.withUnsafeBufferPointer { (out.baseAddress! + first * space.dimension).update(from: $0.baseAddress!, count: $0.count) }
+                block.elements.withUnsafeBufferPointer { (out.baseAddress! + first * block.columns).update(from: $0.baseAddress!, count: $0.count) }
             }
         }
     }
