@@ -222,19 +222,19 @@ extension LatentStore {
         }
     }
 
-    static func indexRecord(_ tx: StoreTransaction, _ space: SpaceName) throws -> IndexRecord {
+    static func indexRecord(_ tx: any StorageTransaction, _ space: SpaceName) throws -> IndexRecord {
         guard let record = try tx.findIndex(space: space.description) else {
             throw LatentError(.unknownIndex(space: space.description, indexed: try tx.indexes().map(\.space)))
         }
         return record
     }
 
-    static func state(_ tx: StoreTransaction, _ record: IndexRecord) throws -> String {
+    static func state(_ tx: any StorageTransaction, _ record: IndexRecord) throws -> String {
         guard let space = try tx.findSpace(try SpaceName(parsing: record.space)) else { return "orphaned" }
         return space.version == record.spaceVersion ? "current" : "stale"
     }
 
-    static func summary(_ tx: StoreTransaction, _ record: IndexRecord) throws -> IndexSummary {
+    static func summary(_ tx: any StorageTransaction, _ record: IndexRecord) throws -> IndexSummary {
         let storage = try tx.indexStorage(indexID: record.id)
         let sizes = (0..<record.listCount).map { storage.listRows[$0] ?? 0 }.sorted()
         let calibration = try? JSONDecoder().decode(IndexCalibration.self, from: Data(record.calibration.utf8))
@@ -287,7 +287,7 @@ extension LatentStore {
     /// Neighbours in `target` of `queries` (already in the target's space), through its current
     /// index when `mode` allows and there is one, else by scanning every row (`exactScan`).
     /// The one place that chooses between indexed and exact search: `knn` calls it.
-    static func neighbours(_ tx: StoreTransaction, target: SpaceRecord, queries: Matrix<Float>, k: Int, metric: Metric,
+    static func neighbours(_ tx: any StorageTransaction, target: SpaceRecord, queries: Matrix<Float>, k: Int, metric: Metric,
                            mode: SearchMode, exactScan: () throws -> [[Neighbor]]) throws -> ([[Neighbor]], [SearchReport]) {
         func exact(_ reason: String) throws -> ([[Neighbor]], [SearchReport]) {
             (try exactScan(), Array(repeating: .exact(rows: target.rowCount, reason: reason), count: queries.rows))
@@ -317,7 +317,7 @@ extension LatentStore {
 
     /// Problems of every index: blocks that do not decode (checksums included), and rows in no
     /// list or in two. Returns (indexes, blocks) checked.
-    static func checkIndexes(_ tx: StoreTransaction, problems: inout [String]) throws -> (Int, Int) {
+    static func checkIndexes(_ tx: any StorageTransaction, problems: inout [String]) throws -> (Int, Int) {
         var indexes = 0, blocks = 0
         for record in try tx.indexes() {
             indexes += 1
@@ -325,7 +325,7 @@ extension LatentStore {
             var seen = [UInt8](repeating: 0, count: record.rowCount)
             var twice: Int? = nil
             do {
-                try tx.forEachIndexBlock(indexID: record.id) { location, numbers, data in
+                try tx.forEachIndexBlock(indexID: record.id, lists: nil) { location, numbers, data in
                     blocks += 1
                     do {
                         let (rows, _) = try decodeIndexBlock(record, location, rowNumbers: numbers, data: data)
@@ -378,7 +378,7 @@ private struct ListWriter {
         nextBlock = Array(repeating: 0, count: lists)
     }
 
-    mutating func add(_ block: Matrix<Float>, firstRow: Int, assignment: [Int], _ tx: StoreTransaction) throws {
+    mutating func add(_ block: Matrix<Float>, firstRow: Int, assignment: [Int], _ tx: any StorageTransaction) throws {
         let d = dimension
         for (i, list) in assignment.enumerated() {
             values[list].append(contentsOf: block.elements[i * d ..< (i + 1) * d])
@@ -392,7 +392,7 @@ private struct ListWriter {
         }
     }
 
-    mutating func flush(_ list: Int, _ tx: StoreTransaction) throws {
+    mutating func flush(_ list: Int, _ tx: any StorageTransaction) throws {
         guard !rows[list].isEmpty else { return }
         let count = rows[list].count
         let data = values[list].withUnsafeBufferPointer { EmbeddingBlock.encode($0, rows: count, columns: dimension, codec: codec) }
@@ -404,7 +404,7 @@ private struct ListWriter {
         rows[list].removeAll(keepingCapacity: false)
     }
 
-    mutating func flushAll(_ tx: StoreTransaction) throws {
+    mutating func flushAll(_ tx: any StorageTransaction) throws {
         for list in rows.indices { try flush(list, tx) }
     }
 }
@@ -447,7 +447,7 @@ extension LatentStore {
             }
             var rows = [[Int]](repeating: [], count: record.listCount)
             var blocks = [Matrix<Float>](repeating: Matrix(rows: 0, columns: record.dimension), count: record.listCount)
-            try tx.forEachIndexBlock(indexID: record.id) { location, numbers, data in
+            try tx.forEachIndexBlock(indexID: record.id, lists: nil) { location, numbers, data in
                 let (listRows, block) = try Self.decodeIndexBlock(record, location, rowNumbers: numbers, data: data)
                 rows[location.list] += listRows
                 blocks[location.list].appendRows(block)

@@ -60,7 +60,7 @@ extension StoreTransaction {
     /// Streams the blocks of `lists` (ascending list, then block), or of every list when nil:
     /// `body(location, rowNumbers, data)`; the bytes are valid only inside `body`. Reading a
     /// list reads only its own blocks (through the `(index_id, list, idx)` key).
-    public func forEachIndexBlock(indexID: Int64, lists: [Int]? = nil,
+    public func forEachIndexBlock(indexID: Int64, lists: [Int]?,
                                   _ body: (IndexBlockLocation, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
         func visit(_ row: Row) throws {
             let location = IndexBlockLocation(list: row[0], index: row[1], rowCount: row[2])
