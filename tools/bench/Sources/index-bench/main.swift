@@ -14,7 +14,7 @@ import LinearAlgebra
 import NeighborSearch
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-func option(_ name: String, _ fallback: String) -> String {
+@MainActor func option(_ name: String, _ fallback: String) -> String {
     guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return fallback }
     defer { arguments.removeSubrange(i...(i + 1)) }
     return arguments[i + 1]
@@ -38,7 +38,7 @@ let exactSeconds = seconds(try clock.measure { truth = try store.exactNeighbours
 var index: LoadedIndex!
 let loadSeconds = seconds(try clock.measure { index = try store.loadIndex(name) })
 
-func recall(_ found: [[Neighbor]]) -> Double {
+@MainActor func recall(_ found: [[Neighbor]]) -> Double {
     let hits = zip(found, truth).reduce(0) { $0 + Set($1.0.map(\.row)).intersection($1.1.map(\.row)).count }
     return Double(hits) / Double(truth.reduce(0) { $0 + $1.count })
 }
