@@ -13,7 +13,8 @@ struct Check: ParsableCommand {
         let report = try global.open().check()
         try global.emit(json: report) {
             var lines = report.problems.map { "problem: \($0)" }
-            lines.append("\(report.ok ? "ok" : "\(report.problems.count) problems"): \(report.spacesChecked) spaces, \(report.blocksChecked) blocks, \(report.translatorsChecked) translators checked")
+            let indexes = report.indexesChecked > 0 ? ", \(report.indexesChecked) indexes (\(report.indexBlocksChecked) blocks)" : ""
+            lines.append("\(report.ok ? "ok" : "\(report.problems.count) problems"): \(report.spacesChecked) spaces, \(report.blocksChecked) blocks, \(report.translatorsChecked) translators\(indexes) checked")
             return lines.joined(separator: "\n")
         }
         if !report.ok { throw ExitCode(3) }

@@ -26,16 +26,24 @@ struct KNN: ParsableCommand {
     @OptionGroup var translatorOptions: TranslatorOptions
     @Option(name: .short, help: "Neighbours per query.") var k: Int = 10
     @Option(help: "Similarity: cosine, ip (inner product), l2.") var metric: Metric = .cosine
-    @Flag(help: "Re-score by CSLS (hubness correction, k = 10) for cross-space queries.") var csls = false
+    @Flag(help: "Re-score by CSLS (hubness correction, k = 10) for cross-space queries; always scans every row.") var csls = false
+    @Option(help: "Lists of the target's index to probe (default: the nprobe chosen when the index was built).") var nprobe: Int?
+    @Flag(help: "Scan every row even when the target has an index.") var exact = false
 
     func validate() throws {
         if k <= 0 { throw ValidationError(.kOption(k)) }
+        if let nprobe {
+            if nprobe <= 0 { throw ValidationError(.indexOption("--nprobe", value: nprobe)) }
+            if exact { throw ValidationError(.exactWithNProbe()) }
+            if csls { throw ValidationError(.cslsWithNProbe()) }
+        }
     }
 
     func run() throws {
         let store = try global.open()
+        let search: SearchMode = exact ? .exact : nprobe.map { .nprobe($0) } ?? .automatic
         let summary = try store.knn(from: from, to: to, choice: try translatorOptions.choice(from: from, to: to),
-                                    input: try queryOptions.query(), k: k, metric: metric, csls: csls)
+                                    input: try queryOptions.query(), k: k, metric: metric, csls: csls, search: search)
         global.note(summary.cachedTranslator)
         if global.json {
             try global.emit(json: summary) { "" }
@@ -46,7 +54,16 @@ struct KNN: ParsableCommand {
             let rows = result.neighbors.enumerated().map { i, n in
                 ["\(i + 1)", n.key, n.label ?? "", String(format: "%.4f", n.score)]
             }
-            blocks.append("query \(result.query) (\(summary.from) → \(summary.to), \(summary.metric))\n" + table(["#", "KEY", "LABEL", "SCORE"], rows))
+            // How the target was read, when an index was or could have been used.
+            var how = ""
+            if let search = result.search {
+                if search.mode == "indexed", let nprobe = search.nprobe, let lists = search.lists {
+                    how = ", index: \(nprobe) of \(lists) lists, \(search.rowsScored) rows"
+                } else if search.reason == "stale index" {
+                    how = ", exact: the index is stale"
+                }
+            }
+            blocks.append("query \(result.query) (\(summary.from) → \(summary.to), \(summary.metric)\(how))\n" + table(["#", "KEY", "LABEL", "SCORE"], rows))
         }
         print(blocks.joined(separator: "\n\n"))
     }

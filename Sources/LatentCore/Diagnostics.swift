@@ -121,6 +121,9 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case standardOutputIsTerminal = "E0261"
     case unknownCompletion = "E0240"
     case compareArguments = "E0241"
+    case indexOption = "E0230"
+    case exactWithNProbe = "E0231"
+    case cslsWithNProbe = "E0232"
 
     // E03: the store and I/O.
     case storeIO = "E0301"
@@ -147,6 +150,9 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case translatorRecordShape = "E0322"
     case integrityCheck = "E0323"
     case spacesKeptChanging = "E0324"
+    case indexBlockCorrupt = "E0330"
+    case indexInconsistent = "E0331"
+    case rowNumberBlock = "E0332"
     case unexpected = "E0399"
 
     // E04: what the store holds.
@@ -161,6 +167,9 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case hubStale = "E0409"
     case storeConstraint = "E0410"
     case maxPageCount = "E0411"
+    case unknownIndex = "E0420"
+    case emptySpaceIndex = "E0421"
+    case noCurrentIndex = "E0422"
 
     // E05: anchors.
     case anchorSetTooSmall = "E0501"
@@ -210,6 +219,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case labelOutOfRange = "E0714"
     case classCount = "E0715"
     case notPositiveDefinite = "E0716"
+    case nprobeOutOfRange = "E0720"
+    case listCountOutOfRange = "E0721"
 
     // E08: evaluation, migration, hubs and model selection.
     case evalDatasets = "E0801"
@@ -239,12 +250,14 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
              .unknownMethod, .unknownDecoder, .testFractionOption, .kOption, .requestJSON, .requestFieldMissing,
              .requestFieldValue, .requestFieldsConflict, .requestRaggedVectors, .unauthorized, .requestTooLarge, .unknownRoute,
              .serveNeedsToken, .tokenFile, .serverNotFound, .portOption, .sizeOption, .unknownErrorCode,
-             .standardInputIsTerminal, .standardOutputIsTerminal, .unknownCompletion, .compareArguments:
+             .standardInputIsTerminal, .standardOutputIsTerminal, .unknownCompletion, .compareArguments,
+             .indexOption, .exactWithNProbe, .cslsWithNProbe:
             return .usage
         case .storeIO, .storeUnreadable, .notAStore, .foreignDatabase, .storeNewer, .storeCorrupt, .storeInconsistent,
              .storeFull, .storeBusy, .corruptBlock, .blockShape, .blockRowGap, .blockRowTotal, .blockHeader, .blockSize,
              .blockChecksum, .cannotWrite, .cannotWriteTranslatorFile, .translatorParameters, .parametersTruncated,
-             .decoderParameters, .translatorRecordShape, .integrityCheck, .spacesKeptChanging, .unexpected:
+             .decoderParameters, .translatorRecordShape, .integrityCheck, .spacesKeptChanging, .unexpected,
+             .indexBlockCorrupt, .indexInconsistent, .rowNumberBlock:
             return .store
         default:
             return .badInput
@@ -1419,5 +1432,71 @@ extension Diagnostic {
 
     public static func compareDatasetSpaces(dataset: String, found: Int) -> Diagnostic {
         Diagnostic(.compareDatasetSpaces, "dataset '\(dataset)' has \(found) space\(found == 1 ? "" : "s"); compare --dataset needs at least 2")
+    }
+}
+
+// MARK: - Indexes (IVF): E0230–E0239, E0330–E0349, E0420–E0439, E0720–E0739
+
+extension Diagnostic {
+    /// `option` is `--nprobe`, `--lists` or `--sample`.
+    public static func indexOption(_ option: String, value: Int) -> Diagnostic {
+        Diagnostic(.indexOption, "\(option) \(value): expected 1 or more")
+    }
+
+    public static func exactWithNProbe() -> Diagnostic {
+        Diagnostic(.exactWithNProbe, "--exact scans every row: drop --nprobe")
+    }
+
+    public static func cslsWithNProbe() -> Diagnostic {
+        Diagnostic(.cslsWithNProbe, "--csls needs every target row's hubness, so it always scans exactly: drop --nprobe")
+    }
+
+    public static func indexBlockCorrupt(space: String, list: Int, block: Int, cause: String) -> Diagnostic {
+        Diagnostic(.indexBlockCorrupt, "index of \(space), list \(list), block \(block) is corrupt: \(cause) (run `latentdb check`; `latentdb index create` rebuilds it)")
+    }
+
+    public static func indexInconsistent(space: String, detail: String) -> Diagnostic {
+        Diagnostic(.indexInconsistent, "index of \(space) is inconsistent: \(detail) (`latentdb index create` rebuilds it)")
+    }
+
+    public enum RowNumberBlockProblem: Sendable {
+        case header(found: [UInt8], size: Int)
+        case version(Int)
+        case size(count: Int, bytes: Int)
+        case checksum(header: UInt64, data: UInt64)
+    }
+
+    public static func rowNumberBlock(_ problem: RowNumberBlockProblem) -> Diagnostic {
+        let text: String
+        switch problem {
+        case let .header(found, size): text = "not a row-number block: expected magic LDRN and 20 header bytes, found \(found) in \(size) bytes"
+        case let .version(version): text = "row-number block version \(version) is not supported (1)"
+        case let .size(count, bytes): text = "row-number block declares \(count) rows (\(4 * count) bytes) but holds \(bytes) bytes"
+        case let .checksum(header, data): text = "row numbers' checksum mismatch: header says XXH64 0x\(hex(header)), data hashes to 0x\(hex(data))"
+        }
+        return Diagnostic(.rowNumberBlock, text)
+    }
+
+    public static func unknownIndex(space: String, indexed: [String]) -> Diagnostic {
+        let hint = indexed.isEmpty ? "the store has no indexes" : "indexed: " + indexed.prefix(5).joined(separator: ", ")
+        return Diagnostic(.unknownIndex, "\(space) has no index (\(hint))")
+    }
+
+    public static func emptySpaceIndex(space: String) -> Diagnostic {
+        Diagnostic(.emptySpaceIndex, "\(space) has no rows: there is nothing to index")
+    }
+
+    /// `builtFor` is the space version the stale index was built for, nil when there is none.
+    public static func noCurrentIndex(space: String, builtFor: String?, current: String) -> Diagnostic {
+        let state = builtFor.map { "its index is stale (built for version \($0.prefix(12)), the space is now \(current.prefix(12)))" } ?? "it has no index"
+        return Diagnostic(.noCurrentIndex, "--nprobe searches \(space)'s index, but \(state): run `latentdb index create \(space)` or drop --nprobe")
+    }
+
+    public static func nprobeOutOfRange(_ nprobe: Int, lists: Int) -> Diagnostic {
+        Diagnostic(.nprobeOutOfRange, "nprobe = \(nprobe) is out of range: the index has \(lists) lists (expected 1 ... \(lists))")
+    }
+
+    public static func listCountOutOfRange(lists: Int, rows: Int) -> Diagnostic {
+        Diagnostic(.listCountOutOfRange, "\(lists) lists need at least \(lists) training rows, but there are \(rows)")
     }
 }

@@ -299,6 +299,63 @@ extension ErrorCode {
                 causes: ["a typo", "a code from a newer build of LatentDB"],
                 fix: "Copy the code from the message (error[E0514]); `latentdb explain` alone lists every code.")
 
+        // MARK: indexes (IVF)
+        case .cslsWithNProbe:
+            return Explanation(
+                meaning: "CSLS needs every target row's hubness, so a CSLS query always scans the whole target exactly; --nprobe cannot apply.",
+                causes: ["--csls and --nprobe given together"],
+                fix: "Drop --nprobe (CSLS scans exactly), or drop --csls to use the index.")
+        case .exactWithNProbe:
+            return Explanation(
+                meaning: "--exact scans every row; --nprobe chooses how many index lists to read. They exclude each other.",
+                causes: ["both options given"],
+                fix: "Give one of them.")
+        case .indexOption:
+            return Explanation(
+                meaning: "--lists, --sample and --nprobe take a whole number of 1 or more.",
+                causes: ["0 or a negative value"],
+                fix: "Use a positive number, or leave the option out for the default that index info prints.")
+        case .emptySpaceIndex:
+            return Explanation(
+                meaning: "An index of a space with no rows would have nothing in it.",
+                causes: ["the space was registered from an empty matrix"],
+                fix: "Register rows first.")
+        case .listCountOutOfRange:
+            return Explanation(
+                meaning: "k-means needs at least one training row per list.",
+                causes: ["--lists larger than the space's rows or than --sample"],
+                fix: "Use fewer lists (the default is about 4·√rows) or a larger --sample.")
+        case .nprobeOutOfRange:
+            return Explanation(
+                meaning: "--nprobe must be from 1 to the index's number of lists.",
+                causes: ["--nprobe 0, or more than the lists the index has"],
+                fix: "Check the list count with latentdb index info SPACE.")
+        case .noCurrentIndex:
+            return Explanation(
+                meaning: "--nprobe asks for indexed search, but the target space has no current index.",
+                causes: ["no index was created", "the space was replaced since (register --replace), which leaves its index stale"],
+                fix: "Run latentdb index create SPACE, or drop --nprobe to search exactly.")
+        case .unknownIndex:
+            return Explanation(
+                meaning: "The space has no index to show or remove.",
+                causes: ["index create was never run for it", "a typo in the space name"],
+                fix: "List indexes with latentdb index ls.")
+        case .indexBlockCorrupt:
+            return Explanation(
+                meaning: "A stored block of an index failed its checksum or shape check.",
+                causes: ["damage to the store file on disk", "a tool other than latentdb wrote into the store"],
+                fix: "Run latentdb check, then rebuild the index with latentdb index create SPACE (the space's own rows are separate).")
+        case .indexInconsistent:
+            return Explanation(
+                meaning: "An index does not hold every row of its space exactly once.",
+                causes: ["a store edited outside LatentDB", "damage on disk"],
+                fix: "Rebuild it with latentdb index create SPACE.")
+        case .rowNumberBlock:
+            return Explanation(
+                meaning: "A block of an index's row numbers is damaged or malformed.",
+                causes: ["damage to the store file on disk"],
+                fix: "Run latentdb check and rebuild the index with latentdb index create SPACE.")
+
         // MARK: fidelity (rank-aware fits, compare)
         case .unknownCompletion:
             return Explanation(

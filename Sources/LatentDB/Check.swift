@@ -7,12 +7,14 @@ public struct CheckReport: Codable, Sendable {
     public var spacesChecked: Int
     public var blocksChecked: Int
     public var translatorsChecked: Int
+    public var indexesChecked = 0
+    public var indexBlocksChecked = 0
     public var ok: Bool { problems.isEmpty }
 }
 
 extension LatentStore {
     /// Verifies SQLite's integrity and foreign keys, every block's checksum and shape, and every
-    /// cached translator's parameters. Reports each problem with its space and block.
+    /// cached translator's parameters, every index block and that each row is in exactly one list. Reports each problem with its space and block.
     public func check() throws -> CheckReport {
         var report = CheckReport(problems: [], spacesChecked: 0, blocksChecked: 0, translatorsChecked: 0)
         do {
@@ -45,6 +47,7 @@ extension LatentStore {
                     report.problems.append(Diagnostic.blockRowTotal(space: space.name.description, rows: expectedRow, expected: space.rowCount, hint: false).message)
                 }
             }
+            (report.indexesChecked, report.indexBlocksChecked) = try Self.checkIndexes(tx, problems: &report.problems)
             for record in try tx.translators() {
                 report.translatorsChecked += 1
                 do {

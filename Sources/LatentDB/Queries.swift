@@ -15,6 +15,8 @@ public struct QueryResult: Codable, Sendable {
     /// The query's key in the source space, or its row in the input file.
     public let query: String
     public let neighbors: [NeighborResult]
+    /// What the search read: the target's index (at which nprobe) or every row, and why.
+    public var search: SearchReport? = nil
 }
 
 public struct KNNSummary: Codable, Sendable {
@@ -52,16 +54,19 @@ public enum DecoderKind: String, CaseIterable, Codable, Sendable {
 
 extension LatentStore {
     /// Queries from `from` (translated as `choice` says) answered against `to`'s stored items.
+    /// `search`: through the target's current index when it has one (`.automatic`), at a given
+    /// nprobe, or every row (`.exact`); CSLS always reads every row.
     public func knn(from: SpaceName, to: SpaceName, choice: TranslatorChoice, input: QueryInput, k: Int,
-                    metric: Metric = .cosine, csls: Bool = false) throws -> KNNSummary {
+                    metric: Metric = .cosine, csls: Bool = false, search mode: SearchMode = .automatic) throws -> KNNSummary {
         guard k >= 1 else { throw LatentError(.kTooSmall(k)) }
-        let (answered, neighbors, items) = try withTranslatedQueries(from: from, to: to, choice: choice, input: input) {
-            tx, q -> (TranslatedQueries, [[Neighbor]], [Int: ItemRecord]) in
+        if csls, case .nprobe = mode { throw LatentError(.cslsWithNProbe()) }
+        let (answered, neighbors, items, reports) = try withTranslatedQueries(from: from, to: to, choice: choice, input: input) {
+            tx, q -> (TranslatedQueries, [[Neighbor]], [Int: ItemRecord], [SearchReport]) in
             let target = q.target!
             guard k <= target.rowCount else {
                 throw LatentError(.kTooLarge(k, space: to.description, items: target.rowCount))
             }
-            let results: [[Neighbor]]
+            let results: [[Neighbor]], reports: [SearchReport]
             if csls {
                 // r_S for CSLS: how close each target item sits to the translated source space.
                 let sourceSet = try Self.translatedSourceSet(tx, from: from, translator: q.translator, fallback: q.vectors)
@@ -69,20 +74,23 @@ extension LatentStore {
                 try scan(tx, target) { first, block in try search.measure(block: block, firstRow: first) }
                 try scan(tx, target) { first, block in try search.rank(block: block, firstRow: first) }
                 results = search.results()
+                reports = Array(repeating: .exact(rows: target.rowCount, reason: "csls"), count: q.vectors.rows)
             } else {
-                var accumulator = try NeighborAccumulator(queries: q.vectors, k: k, metric: metric)
-                try scan(tx, target) { first, block in try accumulator.add(block: block, firstRow: first) }
-                results = accumulator.results()
+                (results, reports) = try Self.neighbours(tx, target: target, queries: q.vectors, k: k, metric: metric, mode: mode) {
+                    var accumulator = try NeighborAccumulator(queries: q.vectors, k: k, metric: metric)
+                    try scan(tx, target) { first, block in try accumulator.add(block: block, firstRow: first) }
+                    return accumulator.results()
+                }
             }
             // Only the neighbours' items: a large space's whole item list would dominate memory.
             let rows = Array(Set(results.flatMap { $0.map(\.row) }))
             let found = try tx.items(datasetID: target.datasetID, rows: rows)
-            return (q, results, Dictionary(uniqueKeysWithValues: zip(rows, found)))
+            return (q, results, Dictionary(uniqueKeysWithValues: zip(rows, found)), reports)
         }
         let results = neighbors.enumerated().map { i, list in
             QueryResult(query: answered.label(i), neighbors: list.map {
                 NeighborResult(key: items[$0.row]!.key, label: items[$0.row]!.label, score: $0.score, row: $0.row)
-            })
+            }, search: reports[i])
         }
         return KNNSummary(from: from.description, to: to.description, k: k, metric: csls ? "csls" : metric.rawValue, csls: csls,
                           translator: answered.fingerprint, cachedTranslator: answered.reuse, results: results)

@@ -82,9 +82,32 @@ public struct NeighborAccumulator: Sendable {
         }
         rowsSeen += block.rows
         guard block.rows > 0, queries.rows > 0 else { return }
-        if let bad = block.elements.withUnsafeBufferPointer({ offer($0, rows: block.rows, firstRow: firstRow) }) {
-            let column = block.row(bad - firstRow).firstIndex { !$0.isFinite }
-            throw NeighborSearchError(.nonFinite(what: "database", row: bad, column: column))
+        if let bad = block.elements.withUnsafeBufferPointer({ offer($0, rows: block.rows, firstRow: firstRow, ids: nil) }) {
+            let column = block.row(bad).firstIndex { !$0.isFinite }
+            throw NeighborSearchError(.nonFinite(what: "database", row: firstRow + bad, column: column))
+        }
+    }
+
+    /// Offers database rows whose global row numbers are `rows` (one per block row, in any
+    /// order): the rows of an inverted list, which are scattered over the space.
+    ///
+    /// - Throws: as ``add(block:firstRow:)``.
+    public mutating func add(block: Matrix<Float>, rows ids: [Int]) throws(NeighborSearchError) {
+        guard block.columns == queries.columns else {
+            throw NeighborSearchError(.dimensionMismatch(what: "database", expected: queries.columns, found: block.columns))
+        }
+        precondition(ids.count == block.rows, "\(ids.count) row numbers for a block of \(block.rows) rows")
+        if let penalty = rowPenalty {
+            precondition(ids.allSatisfy { $0 >= 0 && $0 < penalty.count }, "a row has no rowPenalty (\(penalty.count) given)")
+        }
+        rowsSeen += block.rows
+        guard block.rows > 0, queries.rows > 0 else { return }
+        let bad = block.elements.withUnsafeBufferPointer { values in
+            ids.withUnsafeBufferPointer { offer(values, rows: block.rows, firstRow: 0, ids: $0) }
+        }
+        if let bad {
+            let column = block.row(bad).firstIndex { !$0.isFinite }
+            throw NeighborSearchError(.nonFinite(what: "database", row: ids[bad], column: column))
         }
     }
 
@@ -97,9 +120,10 @@ public struct NeighborAccumulator: Sendable {
         }
     }
 
-    /// Scores `rows` database rows against every query and keeps the best; returns the global
-    /// row of a non-finite score, if any.
-    private mutating func offer(_ db: UnsafeBufferPointer<Float>, rows: Int, firstRow: Int) -> Int? {
+    /// Scores `rows` database rows against every query and keeps the best; returns the block
+    /// row (0-based) of a non-finite score, if any. Row `j` is global row `ids[j]` when given,
+    /// else `firstRow + j`.
+    private mutating func offer(_ db: UnsafeBufferPointer<Float>, rows: Int, firstRow: Int, ids: UnsafeBufferPointer<Int>?) -> Int? {
         let d = queries.columns, nq = queries.rows, k = self.k
         let chunk = max(1, min(rows, blockRows))
         let tile = max(1, min(nq, tileScores / chunk))
@@ -149,12 +173,17 @@ public struct NeighborAccumulator: Sendable {
                             break
                         }
                         if let penalty {
-                            for j in 0..<cn { row[j] -= penalty[firstRow + c0 + j] }
+                            if let ids {
+                                for j in 0..<cn { row[j] -= penalty[ids[c0 + j]] }
+                            } else {
+                                for j in 0..<cn { row[j] -= penalty[firstRow + c0 + j] }
+                            }
                         }
                         let q = q0 + i
-                        if let r = Self.scan(row, firstRow: firstRow + c0, heapScores: hs, heapRows: hr,
+                        let chunkIDs = ids.map { UnsafeBufferPointer(rebasing: $0[c0 ..< c0 + cn]) }
+                        if let j = Self.scan(row, firstRow: firstRow + c0, ids: chunkIDs, heapScores: hs, heapRows: hr,
                                              base: q * k, k: k, count: &counts[q]) {
-                            bad = r
+                            bad = c0 + j
                             return
                         }
                     }
@@ -164,11 +193,11 @@ public struct NeighborAccumulator: Sendable {
         return bad
     }
 
-    /// Threshold check of one query's scores, then heap insertion; returns the row of a
-    /// non-finite score, if any.
+    /// Threshold check of one query's scores, then heap insertion; returns the index in `row`
+    /// of a non-finite score, if any. Score `j` belongs to row `ids[j]`, or `firstRow + j`.
     @inline(__always)
     private static func scan(
-        _ row: UnsafeMutableBufferPointer<Float>, firstRow: Int, heapScores hs: UnsafeMutableBufferPointer<Float>,
+        _ row: UnsafeMutableBufferPointer<Float>, firstRow: Int, ids: UnsafeBufferPointer<Int>?, heapScores hs: UnsafeMutableBufferPointer<Float>,
         heapRows hr: UnsafeMutableBufferPointer<Int>, base: Int, k: Int, count: inout Int
     ) -> Int? {
         var n = count
@@ -193,8 +222,8 @@ public struct NeighborAccumulator: Sendable {
                 defer { j += 1 }
                 let v = row[j]
                 if v >= threshold {
-                guard v.isFinite else { return firstRow + j }
-                let r = firstRow + j
+                guard v.isFinite else { return j }
+                let r = ids?[j] ?? firstRow + j
                 if n < k {
                     siftUp(v, r, at: n, hs, hr, base)
                     n += 1
@@ -204,7 +233,7 @@ public struct NeighborAccumulator: Sendable {
                     threshold = hs[base]
                 }
             } else if !v.isFinite {
-                return firstRow + j
+                return j
             }
             }
         }

@@ -17,6 +17,8 @@ public struct NeighborSearchError: Error, CustomStringConvertible, Sendable, Equ
         case labelOutOfRange(row: Int, label: Int, classCount: Int)
         case invalidClassCount(Int)
         case notPositiveDefinite(order: Int, info: Int)
+        case invalidNProbe(nprobe: Int, lists: Int)
+        case invalidListCount(lists: Int, rows: Int)
     }
 
     let kind: Kind
@@ -35,6 +37,8 @@ public struct NeighborSearchError: Error, CustomStringConvertible, Sendable, Equ
         case let .labelOutOfRange(row, label, classCount): return .labelOutOfRange(row: row, label: label, classCount: classCount)
         case let .invalidClassCount(count): return .classCount(count)
         case let .notPositiveDefinite(order, info): return .notPositiveDefinite(order: order, info: info)
+        case let .invalidNProbe(nprobe, lists): return .nprobeOutOfRange(nprobe, lists: lists)
+        case let .invalidListCount(lists, rows): return .listCountOutOfRange(lists: lists, rows: rows)
         }
     }
 

@@ -213,3 +213,78 @@ public struct HubRecord: Sendable, Equatable {
         self.members = members
     }
 }
+
+/// A stored IVF index of one space version (schema/0003_index.sql). `centroids` is one
+/// encoded block; the lists' blocks are read with `forEachIndexBlock`.
+public struct IndexRecord: Sendable, Equatable {
+    public let id: Int64
+    public let space: String
+    public let spaceVersion: String
+    public let rowCount: Int
+    public let dimension: Int
+    public let listCount: Int
+    public let sampleCount: Int
+    public let seed: Int64
+    public let iterations: Int
+    public let listCodec: String
+    public let blockCodec: String
+    public let defaultNProbe: Int
+    public let calibration: String
+    public let centroids: [UInt8]
+    public let buildSeconds: Double
+    public let createdAt: String
+    public let libraryVersion: String
+}
+
+/// What a new index is, before its lists are written (`defaultNProbe` and `calibration`
+/// come with `finishIndex`).
+public struct NewIndex: Sendable {
+    public var space: String
+    public var spaceVersion: String
+    public var rowCount: Int
+    public var dimension: Int
+    public var listCount: Int
+    public var sampleCount: Int
+    public var seed: Int64
+    public var iterations: Int
+    public var listCodec: String
+    public var blockCodec: String
+    public var centroids: [UInt8]
+    public var libraryVersion: String
+    public init(space: String, spaceVersion: String, rowCount: Int, dimension: Int, listCount: Int, sampleCount: Int, seed: Int64,
+                iterations: Int, listCodec: String, blockCodec: String, centroids: [UInt8], libraryVersion: String) {
+        self.space = space
+        self.spaceVersion = spaceVersion
+        self.rowCount = rowCount
+        self.dimension = dimension
+        self.listCount = listCount
+        self.sampleCount = sampleCount
+        self.seed = seed
+        self.iterations = iterations
+        self.listCodec = listCodec
+        self.blockCodec = blockCodec
+        self.centroids = centroids
+        self.libraryVersion = libraryVersion
+    }
+}
+
+/// Where a block of an inverted list sits: its list, its index within the list, its rows.
+public struct IndexBlockLocation: Sendable, Equatable {
+    public let list: Int
+    public let index: Int
+    public let rowCount: Int
+    public init(list: Int, index: Int, rowCount: Int) {
+        self.list = list
+        self.index = index
+        self.rowCount = rowCount
+    }
+}
+
+/// Sizes of an index as stored.
+public struct IndexStorageSummary: Sendable, Equatable {
+    public let blocks: Int
+    public let rows: Int
+    public let storedBytes: Int
+    /// Rows of each non-empty list, by list.
+    public let listRows: [Int: Int]
+}

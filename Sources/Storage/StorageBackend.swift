@@ -129,6 +129,26 @@ public protocol StorageTransaction {
     /// Stores a hub, replacing one of the same name.
     func saveHub(_ hub: HubRecord) throws
     func removeHub(named name: String) throws -> Bool
+
+    // IVF indexes (schema/0003_index.sql)
+    /// Every index (current or stale), by space name.
+    func indexes() throws -> [IndexRecord]
+    /// The index of the space named `space`, or nil.
+    func findIndex(space: String) throws -> IndexRecord?
+    /// Inserts the index row, replacing the space's previous index; list blocks follow with
+    /// `appendIndexBlock`, then `finishIndex` records the calibration.
+    func beginIndex(_ new: NewIndex) throws -> Int64
+    func appendIndexBlock(indexID: Int64, location: IndexBlockLocation, rowNumbers: [UInt8], data: [UInt8]) throws
+    func finishIndex(indexID: Int64, defaultNProbe: Int, calibration: String, buildSeconds: Double) throws
+    /// Removes the index of `space`; returns whether there was one.
+    func removeIndex(space: String) throws -> Bool
+    /// Streams the blocks of `lists` (ascending list, then block), or of every list when nil:
+    /// `body(location, rowNumbers, data)`, the bytes valid only inside `body`. Reading a list
+    /// reads only its own blocks.
+    func forEachIndexBlock(indexID: Int64, lists: [Int]?,
+                           _ body: (IndexBlockLocation, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws
+    /// Block count, rows, bytes and rows per list of an index, without reading its blocks.
+    func indexStorage(indexID: Int64) throws -> IndexStorageSummary
 }
 
 extension StorageTransaction {

@@ -22,5 +22,9 @@ let package = Package(
         .executableTarget(name: "knn-bench", dependencies: [
             .product(name: "NeighborSearch", package: "LatentDB"), .product(name: "LatentCore", package: "LatentDB"),
             .product(name: "LinearAlgebra", package: "LatentDB")]),
+        .executableTarget(name: "index-bench", dependencies: [
+            .product(name: "LatentDB", package: "LatentDB"), .product(name: "EmbeddingCodec", package: "LatentDB"),
+            .product(name: "NeighborSearch", package: "LatentDB"), .product(name: "LatentCore", package: "LatentDB"),
+            .product(name: "LinearAlgebra", package: "LatentDB")]),
     ]
 )
