@@ -14,7 +14,7 @@ struct IndexCommand: ParsableCommand {
             (--nprobe N overrides, --exact scans every row).
             Example:
               latentdb index create minilm/fortunes
-              latentdb knn --from e5/fortunes --to minilm/fortunes --anchors a500 --key 3 --nprobe 16
+              latentdb knn --from e5/fortunes --to minilm/fortunes --key 3 --nprobe 16
             """,
         subcommands: [Create.self, ListIndexes.self, InfoIndex.self, RemoveIndex.self])
 
@@ -25,7 +25,8 @@ struct IndexCommand: ParsableCommand {
                 k-means (seeded, 10 rounds) on a training sample gives the lists' centroids; every row then goes to \
                 the list of its nearest centroid. The default nprobe is the smallest reaching recall@10 ≥ 0.95 \
                 against exact search on 200 held-out rows of the space.
-                Example: latentdb index create minilm/fortunes --lists 128 --seed 1
+                Example:
+                  latentdb index create minilm/fortunes --lists 128 --seed 1
                 """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: ArgumentHelp("The space to index.", valueName: "MODEL/DATASET"), transform: parseSpaceName) var space: SpaceName
@@ -53,7 +54,7 @@ struct IndexCommand: ParsableCommand {
 
     struct ListIndexes: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "ls", abstract: "List indexes and their state.",
-                                                        discussion: "Example: latentdb index ls --json")
+                                                        discussion: "Example:\n  latentdb index ls --json")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -70,7 +71,7 @@ struct IndexCommand: ParsableCommand {
 
     struct InfoIndex: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "info", abstract: "Describe the index of a space.",
-                                                        discussion: "Example: latentdb index info minilm/fortunes")
+                                                        discussion: "Example:\n  latentdb index info minilm/fortunes")
         @OptionGroup var global: GlobalOptions
         @Argument(help: ArgumentHelp("The indexed space.", valueName: "MODEL/DATASET"), transform: parseSpaceName) var space: SpaceName
 
@@ -90,7 +91,7 @@ struct IndexCommand: ParsableCommand {
 
     struct RemoveIndex: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove the index of a space (the space stays).",
-                                                        discussion: "Example: latentdb index rm minilm/fortunes")
+                                                        discussion: "Example:\n  latentdb index rm minilm/fortunes")
         @OptionGroup var global: GlobalOptions
         @Argument(help: ArgumentHelp("The indexed space.", valueName: "MODEL/DATASET"), transform: parseSpaceName) var space: SpaceName
 
