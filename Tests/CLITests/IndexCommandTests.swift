@@ -17,8 +17,11 @@ import Testing
 
     func knn(_ cli: CLIHarness, keys: [String], k: Int = 10, _ extra: [String] = []) throws -> [[String: Any]] {
         try cli.ok(["knn", "--from", "minilm/fortunes", "--to", "minilm/fortunes", "-k", "\(k)", "--json"]
-                   + keys.flatMap { ["--key", $0] } + extra).json as! [[String: Any]]
+                   + keys.flatMap { ["--key", $0] } + extra).json.map(Self.results)!
     }
+
+    /// The result list of `knn --json` (an object with `results`).
+    static func results(_ json: Any) -> [[String: Any]] { (json as! [String: Any])["results"] as! [[String: Any]] }
 
     static func rows(_ result: [String: Any]) -> [Int] { (result["neighbors"] as! [[String: Any]]).map { $0["row"] as! Int } }
     static func search(_ result: [String: Any]) -> [String: Any] { result["search"] as? [String: Any] ?? [:] }
@@ -69,11 +72,11 @@ import Testing
 
         // Cross-model: translated first, then probed.
         try cli.ok(["anchors", "create", "a500", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--count", "500"])
-        let cross = try cli.ok(["knn", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--anchors", "a500", "--key", "3", "-k", "3", "--json"]).json as! [[String: Any]]
+        let cross = try cli.ok(["knn", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--anchors", "a500", "--key", "3", "-k", "3", "--json"]).json.map(Self.results)!
         #expect(Self.search(cross[0])["mode"] as? String == "indexed")
         #expect((cross[0]["neighbors"] as! [[String: Any]])[0]["key"] as? String == "3")
         // CSLS needs every row: it scans exactly, and says so.
-        let csls = try cli.ok(["knn", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--anchors", "a500", "--key", "3", "--csls", "--json"]).json as! [[String: Any]]
+        let csls = try cli.ok(["knn", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--anchors", "a500", "--key", "3", "--csls", "--json"]).json.map(Self.results)!
         #expect(Self.search(csls[0])["reason"] as? String == "csls")
     }
 
@@ -93,7 +96,7 @@ import Testing
         let after = try knn(cli, keys: ["4"], k: 5)
         #expect(Self.search(after[0])["mode"] as? String == "exact" && Self.search(after[0])["reason"] as? String == "stale index")
         // The answer is the new content's: identical to e5's own exact search.
-        let e5Answer = try cli.ok(["knn", "--from", "e5/fortunes", "--to", "e5/fortunes", "--key", "4", "-k", "5", "--json"]).json as! [[String: Any]]
+        let e5Answer = try cli.ok(["knn", "--from", "e5/fortunes", "--to", "e5/fortunes", "--key", "4", "-k", "5", "--json"]).json.map(Self.results)!
         #expect(Self.rows(after[0]) == Self.rows(e5Answer[0]))
         try cli.fails(["knn", "--from", "minilm/fortunes", "--to", "minilm/fortunes", "--key", "4", "--nprobe", "2"],
                       mentioning: ["E0422", "its index is stale"])
