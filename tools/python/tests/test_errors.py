@@ -61,8 +61,8 @@ def test_unknown_names_are_lookup_errors(stitched, call, code, words):
     # Query vectors of the wrong width.
     (lambda db, s: db.knn("e5/fortunes", "minilm/fortunes", np.zeros((1, 5), np.float32), anchors="a500"), "E0152",
      1, "queries= has 5 columns; expected 384"),
-    # No way to translate: the arguments to give, as Python arguments.
-    (lambda db, s: db.knn("e5/fortunes", "minilm/fortunes", "3"), "E0216", 2, "needs anchors=NAME (with method=) or translator=ID"),
+    # No translator given and none cached for the pair: the arguments to give, as Python arguments.
+    (lambda db, s: db.knn("e5/fortunes", "minilm/fortunes", "3"), "E0680", 1, "no cached translator from model 'e5' to model 'minilm'"),
     # An invalid enum value lists every choice (the CLI used to print an empty list).
     (lambda db, s: db.knn("e5/fortunes", "minilm/fortunes", "3", anchors="a500", method="procrustes"), "E0201", 2,
      "The value 'procrustes' is invalid for 'method='. Please provide one of the following: ortho, linear, lortho, affine, scaled-ortho, ridge, auto"),

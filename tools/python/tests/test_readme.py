@@ -19,7 +19,9 @@ def test_the_notebook_session_runs(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     namespace = {}
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # the session as written warns about nothing
+        warnings.simplefilter("error")  # the session as written warns about nothing but…
+        # …MiniLM's two dead dimensions, which fit reports on the bundled sample (see README).
+        warnings.filterwarnings("ignore", message=r"anchors .* determine 382 of the 384 dimensions")
         exec(compile(code, str(README), "exec"), namespace)
     assert namespace["db"].closed
     assert list(namespace["result"].keys[:, 0]) == ["3", "4"]
