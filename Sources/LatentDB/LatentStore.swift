@@ -10,13 +10,13 @@ public final class LatentStore: Sendable {
     let store: any StorageBackend
     /// Decoded spaces held between queries (a long-lived process); nil streams every query.
     public let hot: HotSpaces?
-    /// Where the store is: a file path, or a `postgresql://` URI (never with a password).
+    /// Where the store is, as the user named it (an SQLite file path today).
     public var path: String { store.location }
     /// The schema version of this store.
     public var schemaVersion: Int { store.schemaVersion }
 
-    /// Opens (and with `create`, creates) the store at `path`: an SQLite file, or a PostgreSQL
-    /// database named by a `postgresql://` or `postgres://` URI.
+    /// Opens (and with `create`, creates) the store at `path`, an SQLite file; the location
+    /// string is what a second backend behind `StorageBackend` will also be named by.
     /// `hot`: a cache of decoded spaces shared by this store's queries (`latentdb serve`).
     public init(path: String, create: Bool = false, hot: HotSpaces? = nil) throws {
         self.hot = hot
@@ -86,7 +86,7 @@ public final class LatentStore: Sendable {
         do { try store.vacuum() } catch { throw LatentError.classify(error) }
     }
 
-    /// Bytes the store takes on disk (for a PostgreSQL store: its database's size).
+    /// Bytes the store takes on disk.
     public func storedBytes() throws -> Int {
         do { return try store.storedBytes() } catch { throw LatentError.classify(error) }
     }

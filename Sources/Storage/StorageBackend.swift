@@ -8,8 +8,7 @@ import LatentCore
 /// Every command runs in one transaction: `read` sees one consistent snapshot (a writer never
 /// blocks it), `write` commits all or nothing, one writer at a time.
 public protocol StorageBackend: AnyObject, Sendable {
-    /// Where the store is, as the user named it: a file path or a `postgresql://` URI (which
-    /// never holds a password: those come from `PGPASSWORD` or `~/.pgpass`).
+    /// Where the store is, as the user named it (a file path for SQLite); never a secret.
     var location: String { get }
     /// The schema version of this store (the number of migrations applied).
     var schemaVersion: Int { get }
