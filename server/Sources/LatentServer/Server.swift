@@ -55,9 +55,7 @@ public struct LatentServer: Sendable {
         router.get("/v1/translators") { _, _ in try json(try await offload { try store.translators() }) }
 
         router.post("/v1/knn") { request, _ in
-            let (body, npy) = try await decode(request, maxBody: maxBody)
-            let from = try body.space("from", body.from), to = try body.space("to", body.to)
-            let choice = try body.choice(from: from, to: to), input = try body.input(npy: npy)
+            let (body, from, to, choice, input) = try await query(request, maxBody: maxBody)
             let metric = try body.metric.map { name in
                 guard let m = Metric(rawValue: name) else { throw BadRequest(diagnostic: .requestFieldValue("metric", found: name, expected: Metric.allCases.map(\.rawValue))) }
                 return m
@@ -67,9 +65,7 @@ public struct LatentServer: Sendable {
             })
         }
         router.post("/v1/classify") { request, _ in
-            let (body, npy) = try await decode(request, maxBody: maxBody)
-            let from = try body.space("from", body.from), to = try body.space("to", body.to)
-            let choice = try body.choice(from: from, to: to), input = try body.input(npy: npy)
+            let (body, from, to, choice, input) = try await query(request, maxBody: maxBody)
             let decoder = try body.decoder.map { name in
                 guard let d = DecoderKind(rawValue: name) else { throw BadRequest(diagnostic: .requestFieldValue("decoder", found: name, expected: DecoderKind.allCases.map(\.rawValue))) }
                 return d
@@ -77,9 +73,7 @@ public struct LatentServer: Sendable {
             return try json(try await offload { try store.classify(from: from, to: to, choice: choice, input: input, decoder: decoder) })
         }
         router.post("/v1/translate") { request, _ in
-            let (body, npy) = try await decode(request, maxBody: maxBody)
-            let from = try body.space("from", body.from), to = try body.space("to", body.to)
-            let choice = try body.choice(from: from, to: to), input = try body.input(npy: npy)
+            let (body, from, to, choice, input) = try await query(request, maxBody: maxBody)
             let (summary, rows) = try await offload { try store.translated(from: from, to: to, choice: choice, input: input) }
             if request.headers[.accept]?.contains("application/x-npy") == true {
                 var buffer = ByteBuffer()
@@ -141,6 +135,13 @@ func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws ->
     var buffer = ByteBuffer()
     buffer.writeBytes(data)
     return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+}
+
+/// A query route's request: its body, both spaces, how to translate, and the queries.
+func query(_ request: Request, maxBody: Int) async throws -> (QueryRequest, SpaceName, SpaceName, TranslatorChoice, QueryInput) {
+    let (body, npy) = try await decode(request, maxBody: maxBody)
+    let from = try body.space("from", body.from), to = try body.space("to", body.to)
+    return (body, from, to, try body.choice(from: from, to: to), try body.input(npy: npy))
 }
 
 /// A request body: JSON, or for vectors an `application/x-npy` body with the other fields as
