@@ -14,7 +14,7 @@ struct LatentDBCommand: ParsableCommand {
             """,
         version: LatentStore.libraryVersion,
         subcommands: [
-            Init.self, Register.self, List.self, Info.self, Export.self, Remove.self, Anchors.self, Fit.self, Translate.self, Translators.self, TranslatorCommand.self, KNN.self, Classify.self, Eval.self, Migrate.self, HubCommand.self, Check.self, Vacuum.self,
+            Init.self, Register.self, List.self, Info.self, Export.self, Remove.self, Anchors.self, Fit.self, Translate.self, Translators.self, TranslatorCommand.self, KNN.self, Classify.self, Eval.self, Migrate.self, HubCommand.self, Check.self, Vacuum.self, Copy.self,
         ])
 
     /// ArgumentParser's own exit codes are sysexits-style (64 for usage); ours are documented

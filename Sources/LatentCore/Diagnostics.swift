@@ -99,6 +99,9 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case unknownDecoder = "E0220"
     case testFractionOption = "E0221"
     case kOption = "E0222"
+    case postgresPasswordInURI = "E0270"
+    case postgresURI = "E0271"
+    case copySameStore = "E0272"
 
     // E03: the store and I/O.
     case storeIO = "E0301"
@@ -125,6 +128,12 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case translatorRecordShape = "E0322"
     case integrityCheck = "E0323"
     case spacesKeptChanging = "E0324"
+    case postgresConnect = "E0350"
+    case postgresAuthentication = "E0351"
+    case postgresUnknownDatabase = "E0352"
+    case postgresConnectionLost = "E0353"
+    case postgresForeignDatabase = "E0354"
+    case copyTargetNotEmpty = "E0355"
     case unexpected = "E0399"
 
     // E04: what the store holds.
@@ -209,12 +218,15 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .arguments, .spaceNameSlashes, .nameEmpty, .nameTooLong, .nameCharacters, .unknownCodec, .gateSyntax,
              .needsFromAndTo, .keysNeedFrom, .translateNeedsMap, .hubTooFewSpaces, .hubRepeatsSpace, .negativeRefine,
              .ridgeLambdaOption, .conflictingOptions, .missingOption, .anchorCountOption, .sweepAnchorsOption,
-             .unknownMethod, .unknownDecoder, .testFractionOption, .kOption:
+             .unknownMethod, .unknownDecoder, .testFractionOption, .kOption,
+             .postgresPasswordInURI, .postgresURI, .copySameStore:
             return .usage
         case .storeIO, .storeUnreadable, .notAStore, .foreignDatabase, .storeNewer, .storeCorrupt, .storeInconsistent,
              .storeFull, .storeBusy, .corruptBlock, .blockShape, .blockRowGap, .blockRowTotal, .blockHeader, .blockSize,
              .blockChecksum, .cannotWrite, .cannotWriteTranslatorFile, .translatorParameters, .parametersTruncated,
-             .decoderParameters, .translatorRecordShape, .integrityCheck, .spacesKeptChanging, .unexpected:
+             .decoderParameters, .translatorRecordShape, .integrityCheck, .spacesKeptChanging, .unexpected,
+             .postgresConnect, .postgresAuthentication, .postgresUnknownDatabase, .postgresConnectionLost,
+             .postgresForeignDatabase, .copyTargetNotEmpty:
             return .store
         default:
             return .badInput
@@ -1244,5 +1256,49 @@ extension Diagnostic {
 
     public static func singular(routine: String, info: Int) -> Diagnostic {
         Diagnostic(.singular, "\(routine): matrix is singular (info = \(info): U(\(info),\(info)) is exactly zero)")
+    }
+}
+
+// MARK: - PostgreSQL backend and copy (E0270–E0279, E0350–E0379)
+
+extension Diagnostic {
+    /// No password is echoed: the URI is not repeated.
+    public static var postgresPasswordInURI: Diagnostic {
+        Diagnostic(.postgresPasswordInURI, "the PostgreSQL URI holds a password, which would show in process lists and shell history: remove it and set PGPASSWORD or add a line to ~/.pgpass")
+    }
+
+    public static func postgresURI(detail: String) -> Diagnostic {
+        Diagnostic(.postgresURI, "invalid PostgreSQL URI: \(detail)")
+    }
+
+    public static func copySameStore(location: String) -> Diagnostic {
+        Diagnostic(.copySameStore, "--from and --to both name \(location): copy needs two different stores")
+    }
+
+    /// `detail` is libpq's own line (it never holds a password).
+    public static func postgresConnect(location: String, detail: String) -> Diagnostic {
+        Diagnostic(.postgresConnect, "cannot connect to PostgreSQL store \(location): \(detail)")
+    }
+
+    public static func postgresAuthentication(location: String, user: String, passwordGiven: Bool) -> Diagnostic {
+        let why = passwordGiven ? "the server refused the password" : "the server asks for a password and none was given"
+        return Diagnostic(.postgresAuthentication, "cannot log in to PostgreSQL store \(location) as user '\(user)': \(why) (passwords come from PGPASSWORD or ~/.pgpass)")
+    }
+
+    public static func postgresUnknownDatabase(location: String, database: String) -> Diagnostic {
+        Diagnostic(.postgresUnknownDatabase, "PostgreSQL store \(location): the server has no database '\(database)' (create it first, e.g. createdb \(database))")
+    }
+
+    public static func postgresConnectionLost(location: String, detail: String) -> Diagnostic {
+        Diagnostic(.postgresConnectionLost, "lost the connection to PostgreSQL store \(location): \(detail); the command was rolled back and nothing was written")
+    }
+
+    public static func postgresForeignDatabase(location: String, tables: [String]) -> Diagnostic {
+        Diagnostic(.postgresForeignDatabase, "\(location) holds other tables (\(examples(tables))\(tables.count > 3 ? ", …" : "")) but is not a LatentDB store (no latentdb_schema table): use an empty database")
+    }
+
+    /// `contents`: what the store holds, e.g. ["3 spaces", "1 translator"].
+    public static func copyTargetNotEmpty(location: String, contents: [String]) -> Diagnostic {
+        Diagnostic(.copyTargetNotEmpty, "store \(location) already holds \(contents.joined(separator: ", ")): copy writes into an empty store only")
     }
 }

@@ -216,7 +216,7 @@ func patchedNPZ(_ patch: (inout [UInt8], _ directory: Int, _ data: Int) -> Void)
 }
 
 extension ErrorCase {
-    static let all: [ErrorCase] = inputFiles + usage + store + storeContents + anchors + translators + queries + evaluation + numerical
+    static let all: [ErrorCase] = inputFiles + usage + store + storeContents + anchors + translators + queries + evaluation + numerical + postgres
 
     // MARK: E01 input files
 
