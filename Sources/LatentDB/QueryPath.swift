@@ -57,9 +57,6 @@ extension LatentStore {
                     preconditionFailure("unhandled query input")
                 }
                 let target = try to.map { try tx.space($0) }
-                if let target, let translator, translator.targetDimension != target.dimension {
-                    throw LatentError(.translatedDimension(found: translator.targetDimension, space: target.name.description, expected: target.dimension))
-                }
                 let vectors = translator?.translate(raw) ?? raw
                 if let target, vectors.columns != target.dimension {
                     throw LatentError(.translatedDimension(found: vectors.columns, space: target.name.description, expected: target.dimension))
