@@ -113,7 +113,6 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case unknownRoute = "E0297"
     case serveNeedsToken = "E0298"
     case tokenFile = "E0299"
-    case serverNotFound = "E0289"
     case portOption = "E0288"
     case sizeOption = "E0287"
     case unknownErrorCode = "E0250"
@@ -150,6 +149,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case translatorRecordShape = "E0322"
     case integrityCheck = "E0323"
     case spacesKeptChanging = "E0324"
+    // Retired E0289: the missing server is an installation fault (exit 3), not a usage error.
+    case serverNotFound = "E0325"
     case indexBlockCorrupt = "E0330"
     case indexInconsistent = "E0331"
     case rowNumberBlock = "E0332"
@@ -249,7 +250,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
              .ridgeLambdaOption, .conflictingOptions, .missingOption, .anchorCountOption, .sweepAnchorsOption,
              .unknownMethod, .unknownDecoder, .testFractionOption, .kOption, .requestJSON, .requestFieldMissing,
              .requestFieldValue, .requestFieldsConflict, .requestRaggedVectors, .unauthorized, .requestTooLarge, .unknownRoute,
-             .serveNeedsToken, .tokenFile, .serverNotFound, .portOption, .sizeOption, .unknownErrorCode,
+             .serveNeedsToken, .tokenFile, .portOption, .sizeOption, .unknownErrorCode,
              .standardInputIsTerminal, .standardOutputIsTerminal, .unknownCompletion, .compareArguments,
              .indexOption, .exactWithNProbe, .cslsWithNProbe:
             return .usage
@@ -257,7 +258,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
              .storeFull, .storeBusy, .corruptBlock, .blockShape, .blockRowGap, .blockRowTotal, .blockHeader, .blockSize,
              .blockChecksum, .cannotWrite, .cannotWriteTranslatorFile, .translatorParameters, .parametersTruncated,
              .decoderParameters, .translatorRecordShape, .integrityCheck, .spacesKeptChanging, .unexpected,
-             .indexBlockCorrupt, .indexInconsistent, .rowNumberBlock:
+             .indexBlockCorrupt, .indexInconsistent, .rowNumberBlock, .serverNotFound:
             return .store
         default:
             return .badInput
