@@ -38,7 +38,7 @@ extension Translator {
     public static func compose(_ a: Translator, _ b: Translator) -> Translator? {
         precondition(a.targetDimension == b.sourceDimension,
                      "compose: \(a.targetDimension) output dimensions into \(b.sourceDimension) inputs")
-        guard a.scaling == b.scaling, a.scaling != .l2 else { return nil }
+        guard a.scaling == b.scaling, a.scaling != .l2, a.correction == nil, b.correction == nil else { return nil }
         let d1 = a.sourceDimension, dm = a.targetDimension
         let factor = (0..<dm).map { Double(a.targetScale[$0]) / Double(b.sourceScale[$0]) }
         let offset = (0..<dm).map { j -> Double in

@@ -10,18 +10,25 @@ public struct Candidate: Sendable, Hashable, CustomStringConvertible {
     public let ridgeLambda: Double?
     /// What the orthogonal estimators do on undetermined directions (ignored by the others).
     public let completion: Completion
+    /// `.residual` only: its grid point. Nil in a candidate list means "the best point of
+    /// `Translator.residualGrid` on the selection's own folds" (one row for the whole grid,
+    /// as for ridge's λ but sharing the kernels); `select` returns the point it chose.
+    public let kernel: KernelParameters?
 
-    public init(_ estimator: Estimator, _ scaling: Scaling, ridgeLambda: Double? = nil, completion: Completion = .partial) {
+    public init(_ estimator: Estimator, _ scaling: Scaling, ridgeLambda: Double? = nil, completion: Completion = .partial,
+                kernel: KernelParameters? = nil) {
         precondition((estimator == .ridge) == (ridgeLambda != nil), "ridgeLambda is set exactly for .ridge")
+        precondition(kernel == nil || estimator == .residual, "kernel parameters are for .residual only")
         self.estimator = estimator
         self.scaling = scaling
         self.ridgeLambda = ridgeLambda
         self.completion = completion
+        self.kernel = kernel
     }
 
-    /// `ortho+standard`, `ridge(1)+l2`, …
+    /// `ortho+standard`, `ridge(1)+l2`, `residual(w1,λ0.1)+l2`, …
     public var description: String {
-        let name = ridgeLambda.map { "ridge(\($0.formatted))" } ?? estimator.rawValue
+        let name = ridgeLambda.map { "ridge(\($0.formatted))" } ?? kernel.map { "residual(\($0))" } ?? estimator.rawValue
         return "\(name)+\(scaling.rawValue)"
     }
 
@@ -30,21 +37,21 @@ public struct Candidate: Sendable, Hashable, CustomStringConvertible {
                     measureResidual: Bool = true) throws(TranslationError) -> (Translator, FitReport) {
         try Translator.fit(source: source, target: target, estimator: estimator, scaling: scaling,
                            ridgeLambda: ridgeLambda ?? Estimator.defaultRidgeLambda,
-                           epsilon: epsilon, measureResidual: measureResidual, completion: completion)
+                           epsilon: epsilon, measureResidual: measureResidual, completion: completion, kernel: kernel)
     }
 
     /// The ridge strengths tried by default. Relative to trace(XᵀX)/d, so with standardised
     /// anchors λ = 1 shrinks as much as n − 1 extra "prior" anchors per dimension would.
     public static let defaultRidgeLambdas: [Double] = [0.01, 0.1, 1, 10]
 
-    /// ortho, scaled-ortho, linear, lortho, affine and ridge over `defaultRidgeLambdas`, each
-    /// under `standard` and `l2` scaling (18 candidates).
+    /// ortho, scaled-ortho, linear, lortho, affine, residual and ridge over
+    /// `defaultRidgeLambdas`, each under `standard` and `l2` scaling (20 candidates).
     public static let defaults: [Candidate] = all(completion: .partial)
 
     /// `defaults` with the orthogonal estimators completed as `completion` says.
     public static func all(completion: Completion) -> [Candidate] {
         [Scaling.standard, .l2].flatMap { scaling in
-            [Estimator.ortho, .scaledOrtho, .linear, .lortho, .affine].map {
+            [Estimator.ortho, .scaledOrtho, .linear, .lortho, .affine, .residual].map {
                 Candidate($0, scaling, completion: Completion.applies(to: $0) ? completion : .partial)
             } + defaultRidgeLambdas.map { Candidate(.ridge, scaling, ridgeLambda: $0) }
         }
@@ -133,6 +140,10 @@ public enum ModelSelection {
         }
         var table: [CandidateScore] = []
         for candidate in candidates {
+            if candidate.estimator == .residual && candidate.kernel == nil {
+                table.append(bestResidualPoint(candidate, splits, criterion, epsilon, folds: k))
+                continue
+            }
             let scores = splits.map { split -> Double in
                 guard let (t, _) = try? candidate.fit(source: split.trainSource, target: split.trainTarget,
                                                       epsilon: epsilon, measureResidual: false) else { return .nan }
@@ -142,15 +153,53 @@ public enum ModelSelection {
             table.append(CandidateScore(candidate: candidate, mean: ok ? scores.reduce(0, +) / Double(k) : nil, folds: scores))
         }
         let sign = criterion.higherIsBetter ? 1.0 : -1.0
-        var best: CandidateScore? = nil
-        for row in table {
-            guard let m = row.mean else { continue }
-            if best == nil || sign * m > sign * best!.mean! { best = row }
+        func best(_ rows: [CandidateScore]) -> CandidateScore? {
+            var best: CandidateScore? = nil
+            for row in rows {
+                guard let m = row.mean else { continue }
+                if best == nil || sign * m > sign * best!.mean! { best = row }
+            }
+            return best
         }
-        guard let best else {
+        guard var winner = best(table) else {
             throw AlignmentError(.allCandidatesFailed)
         }
-        return SelectionResult(best: best.candidate, table: table)
+        // The kernel correction must earn its place: it wins only when it beats the best closed-form
+        // map by more than one standard error of their paired fold differences (else selection noise
+        // on a few hundred anchors would trade a plain map for a heavier, non-invertible one).
+        if winner.candidate.estimator == .residual, let plain = best(table.filter { $0.candidate.estimator != .residual }) {
+            let differences = zip(winner.folds, plain.folds).map { sign * ($0 - $1) }
+            let mean = differences.reduce(0, +) / Double(k)
+            let variance = differences.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(k - 1, 1))
+            if mean <= (variance / Double(k)).squareRoot() { winner = plain }
+        }
+        return SelectionResult(best: winner.candidate, table: table)
+    }
+
+    /// The residual candidate's row: every grid point scored on every split (kernels shared per
+    /// width), the best mean kept (ties: the earlier point), named by its point.
+    static func bestResidualPoint(
+        _ candidate: Candidate, _ splits: [(trainSource: Matrix<Float>, trainTarget: Matrix<Float>, testSource: Matrix<Float>, testTarget: Matrix<Float>)],
+        _ criterion: SelectionCriterion, _ epsilon: Double, folds k: Int
+    ) -> CandidateScore {
+        let grid = Translator.residualGrid
+        var perPoint = [[Double]](repeating: [], count: grid.count)
+        for split in splits {
+            let scores = (try? Translator.residualGridScores(
+                trainSource: split.trainSource, trainTarget: split.trainTarget, testSource: split.testSource,
+                scaling: candidate.scaling, epsilon: epsilon, completion: candidate.completion
+            ) { score(Matrix<Float>(converting: $0), split.testTarget, criterion) })?.grid
+            for i in grid.indices { perPoint[i].append(scores?[i] ?? .nan) }
+        }
+        let sign = criterion.higherIsBetter ? 1.0 : -1.0
+        var best = 0
+        var bestMean: Double? = nil
+        for (i, scores) in perPoint.enumerated() where scores.allSatisfy(\.isFinite) {
+            let mean = scores.reduce(0, +) / Double(k)
+            if bestMean == nil || sign * mean > sign * bestMean! { best = i; bestMean = mean }
+        }
+        return CandidateScore(candidate: Candidate(.residual, candidate.scaling, completion: candidate.completion, kernel: grid[best]),
+                              mean: bestMean, folds: perPoint[best])
     }
 
     static func score(_ translated: Matrix<Float>, _ truth: Matrix<Float>, _ criterion: SelectionCriterion) -> Double {

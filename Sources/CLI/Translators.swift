@@ -23,7 +23,7 @@ extension FitSpec.Method: ExpressibleByArgument {
 /// Method and scaling stay nil unless given: a command that is given no translator uses a cached
 /// one, filtered by them only when the user asked for them.
 struct FitOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Estimator; auto is a cross-validated choice among the others. Default: ortho when fitting; without --anchors, a cached translator of any method.", valueName: "method"))
+    @Option(help: ArgumentHelp("Estimator; residual is ortho plus a kernel correction of what it leaves (cross-validated on the anchors; not invertible); auto is a cross-validated choice among the others. Default: ortho when fitting; without --anchors, a cached translator of any method.", valueName: "method"))
     var method: FitSpec.Method?
 
     @Option(help: ArgumentHelp("Pre-processing (auto chooses its own). Default: standard when fitting; without --anchors, a cached translator of any scaling.", valueName: "scaling"))
@@ -172,6 +172,19 @@ extension Fit {
                 ["    " + $0.candidate, $0.score.map { String(format: "%.4f", $0) } ?? "failed"]
             }
             out += table(["    CANDIDATE", "SCORE"], rows)
+            if selection.contains(where: { $0.candidate.hasPrefix("residual") }) && !chosen.hasPrefix("residual") {
+                out += "\n    (a residual row wins only by more than one standard error of its fold differences)"
+            }
+        }
+        if let kernel = summary.kernel {
+            let mrr = { (x: Double?) in x.map { String(format: "%.4f", $0) } ?? "–" }
+            let folds = kernel.crossValidatedMRR == nil ? "chosen by auto on its folds"
+                : "held-out MRR on 5 folds of the anchors \(mrr(kernel.crossValidatedMRR)) against ortho's \(mrr(kernel.orthoMRR))"
+            if let width = kernel.widthFactor, let lambda = kernel.lambda {
+                out += "\n  kernel correction: \(kernel.centres) centres, width \(width) × 1/median d², λ \(lambda); \(folds)"
+            } else {
+                out += "\n  no kernel correction beat ortho (\(folds)): the translator is ortho's map"
+            }
         }
         if let pairs = summary.refinePairs {
             out += "\n  refinement added \(pairs.map(String.init).joined(separator: ", ")) mutual pairs per round"

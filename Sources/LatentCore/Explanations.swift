@@ -282,7 +282,7 @@ extension ErrorCode {
             return Explanation(
                 meaning: "A method or decoder name in a comma-separated list is not one LatentDB knows.",
                 causes: ["a typo", "a name from the paper or latentis that LatentDB spells differently (procrustes is ortho)"],
-                fix: "Use the names the message lists: methods ortho, linear, lortho, affine, scaled-ortho, ridge, auto; decoders knn, linear.")
+                fix: "Use the names the message lists: methods ortho, linear, lortho, affine, scaled-ortho, ridge, residual, auto; decoders knn, linear.")
         case .testFractionOption:
             return Explanation(
                 meaning: "--test-fraction is the share of items held out when a dataset has no splits; it must lie strictly between 0 and 1.",

@@ -99,6 +99,7 @@ struct FitOutcome {
     var refinePairs: [Int]?
     /// Dimensions of the map the anchors determine, of how many (see `FitReport.determined`).
     var determined: (rank: Int, of: Int)?
+    var kernel: FitKernel? = nil
 }
 
 /// One candidate's cross-validated score, as `fit` reports it.
@@ -139,12 +140,21 @@ extension LatentStore {
                               residualMSE: report.fit.residualMSE, effectiveRank: report.fit.effectiveRank,
                               singularValues: report.fit.singularValues, selection: selection,
                               chosen: selection == nil ? nil : candidate.description, refinePairs: report.pairsPerRound,
-                              determined: report.fit.determined)
+                              determined: report.fit.determined,
+                              kernel: FitKernel(report.fit.kernel, centres: translator.correction?.centres.rows ?? 0))
         }
         let (translator, report) = try candidate.fit(source: source, target: target, epsilon: scalingEpsilon)
         return FitOutcome(translator: translator, estimator: candidate.estimator, scaling: candidate.scaling,
                           residualMSE: report.residualMSE, effectiveRank: report.effectiveRank, singularValues: report.singularValues,
                           selection: selection, chosen: selection == nil ? nil : candidate.description, refinePairs: nil,
-                          determined: report.determined)
+                          determined: report.determined, kernel: FitKernel(report.kernel, centres: translator.correction?.centres.rows ?? 0))
+    }
+}
+
+extension FitKernel {
+    init?(_ choice: KernelChoice?, centres: Int) {
+        guard let choice else { return nil }
+        self.init(widthFactor: choice.parameters?.widthFactor, lambda: choice.parameters?.lambda, centres: centres,
+                  crossValidatedMRR: choice.crossValidatedMRR, orthoMRR: choice.orthoMRR)
     }
 }

@@ -7,11 +7,14 @@ import Translation
 /// checksummed like a space's blocks), then an XXH64 of everything before. schema/FORMAT.md.
 enum TranslatorParameters {
     static let magic: [UInt8] = Array("LDBT".utf8)
-    static let version: UInt16 = 1
+    /// 2 adds a kernel correction (`residual`): three more sections, centres, coefficients and
+    /// the width. Translators without one are still written as version 1, so that older builds
+    /// keep reading every translator they can apply.
+    static let version: UInt16 = 2
 
     static func encode(_ t: Translator) -> [UInt8] {
         var out = magic
-        append(&out, version)
+        append(&out, t.correction == nil ? UInt16(1) : version)
         for text in [t.estimator.rawValue, t.scaling.rawValue] {
             append(&out, UInt16(text.utf8.count))
             out += text.utf8
@@ -29,6 +32,10 @@ enum TranslatorParameters {
             EmbeddingBlock.encode(t.map, codec: .lz4),
         ]
         if let bias = t.bias { sections.append(EmbeddingBlock.encode(Matrix(rows: 1, columns: t.targetDimension, elements: bias), codec: .lz4)) }
+        if let c = t.correction {
+            sections += [EmbeddingBlock.encode(c.centres, codec: .lz4), EmbeddingBlock.encode(c.coefficients, codec: .lz4),
+                         EmbeddingBlock.encode(Matrix(rows: 1, columns: 1, elements: [c.gamma]), codec: .lz4)]
+        }
         out.append(UInt8(sections.count))
         for section in sections {
             append(&out, UInt64(section.count))
@@ -64,7 +71,9 @@ enum TranslatorParameters {
             norms.append(present == 1 ? value : nil)
         }
         let count = Int(try reader.byte())
-        guard count == 5 || count == 6 else { throw LatentError(.translatorParameters(.sectionCount(Int(count)))) }
+        let corrected = formatVersion >= 2   // version 2 is written only with a correction
+        let baseCount = corrected ? count - 3 : count
+        guard baseCount == 5 || baseCount == 6 else { throw LatentError(.translatorParameters(.sectionCount(Int(count)))) }
         var sections: [Matrix<Float>] = []
         for _ in 0..<count {
             let blob = try reader.bytes(try reader.length())
@@ -75,13 +84,22 @@ enum TranslatorParameters {
         let map = sections[4]
         let d1 = map.rows, d2 = map.columns
         guard sections[0].elements.count == d1, sections[1].elements.count == d1, sections[2].elements.count == d2,
-              sections[3].elements.count == d2, count == 5 || sections[5].elements.count == d2,
+              sections[3].elements.count == d2, baseCount == 5 || sections[5].elements.count == d2,
               (scaling == .l2) == (norms[1] != nil) else {
             throw LatentError(.translatorParameters(.shapes(source: d1, target: d2)))
         }
+        var correction: KernelCorrection? = nil
+        if corrected {
+            let centres = sections[baseCount], coefficients = sections[baseCount + 1], width = sections[baseCount + 2]
+            guard centres.columns == d1, coefficients.columns == d2, centres.rows == coefficients.rows, width.elements.count == 1 else {
+                throw LatentError(.translatorParameters(.shapes(source: d1, target: d2)))
+            }
+            correction = KernelCorrection(centres: centres, coefficients: coefficients, gamma: width.elements[0])
+        }
         return Translator(estimator: estimator, scaling: scaling, sourceShift: sections[0].elements, sourceScale: sections[1].elements,
                           targetShift: sections[2].elements, targetScale: sections[3].elements, sourceMeanNorm: norms[0],
-                          targetMeanNorm: norms[1], map: map, bias: count == 6 ? sections[5].elements : nil)
+                          targetMeanNorm: norms[1], map: map, bias: baseCount == 6 ? sections[5].elements : nil,
+                          correction: correction)
     }
 
     static func append<T: FixedWidthInteger>(_ out: inout [UInt8], _ value: T) {

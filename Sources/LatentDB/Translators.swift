@@ -65,6 +65,22 @@ public struct FitSummary: Codable, Sendable {
     public let mapDimensions: Int?
     /// One line each: the anchors leave part of the map undetermined.
     public let warnings: [String]
+    /// `residual`: the kernel correction its cross-validation chose (nil for other methods).
+    public var kernel: FitKernel? = nil
+}
+
+/// What `--method residual` chose on its own five folds of the anchors.
+public struct FitKernel: Codable, Sendable, Equatable {
+    /// RBF width as a multiple of 1 / (median squared distance between anchors); nil: no
+    /// correction beat the orthogonal map, which is then the whole translator.
+    public let widthFactor: Double?
+    public let lambda: Double?
+    public let centres: Int
+    /// Mean held-out MRR over residual's own five folds: the choice, and ortho alone. Absent
+    /// when auto chose the point on its folds (its table has the score) or the anchors were
+    /// too few to fold.
+    public let crossValidatedMRR: Double?
+    public let orthoMRR: Double?
 }
 
 /// Stored alongside a translator: what fitting reported.
@@ -78,6 +94,7 @@ struct StoredFitReport: Codable {
     var refinePairs: [Int]?
     var determinedDimensions: Int?
     var mapDimensions: Int?
+    var kernel: FitKernel?
 }
 
 public struct TranslatorSummary: Codable, Sendable {
@@ -198,7 +215,8 @@ extension LatentStore {
         let report = StoredFitReport(fitSeconds: Date().timeIntervalSince(start), residualMSE: outcome.residualMSE,
                                      effectiveRank: outcome.effectiveRank, singularValues: outcome.singularValues,
                                      chosen: outcome.chosen, selection: outcome.selection, refinePairs: outcome.refinePairs,
-                                     determinedDimensions: outcome.determined?.rank, mapDimensions: outcome.determined?.of)
+                                     determinedDimensions: outcome.determined?.rank, mapDimensions: outcome.determined?.of,
+                                     kernel: outcome.kernel)
         let record = TranslatorRecord(
             fingerprint: fingerprint, sourceModel: from.name.model, targetModel: to.name.model, sourceSpace: from.name.description,
             targetSpace: to.name.description, sourceVersion: from.version, targetVersion: to.version, anchorHash: set.hash,
@@ -224,13 +242,15 @@ extension LatentStore {
             warnings.append("anchors '\(r.anchorName)' (\(r.anchorCount)) determine \(determined) of the \(of) dimensions of the \(method) map: "
                             + "\(rest); \(advice)")
         }
-        return FitSummary(fingerprint: r.fingerprint, translator: r.fingerprint, cached: cached, from: r.sourceSpace, to: r.targetSpace, anchors: r.anchorName,
+        var summary = FitSummary(fingerprint: r.fingerprint, translator: r.fingerprint, cached: cached, from: r.sourceSpace, to: r.targetSpace, anchors: r.anchorName,
                    anchorCount: r.anchorCount, method: method, scaling: r.scaling,
                    sourceDim: r.sourceDimension, targetDim: r.targetDimension, fitSeconds: report.fitSeconds,
                    residualMSE: report.residualMSE, effectiveRank: report.effectiveRank, singularValues: report.singularValues,
                    createdAt: r.createdAt, chosen: report.chosen, selection: report.selection, refinePairs: report.refinePairs,
                    completion: spec.usesCompletion ? spec.completion.rawValue : nil, determinedDimensions: report.determinedDimensions,
                    mapDimensions: report.mapDimensions, warnings: warnings)
+        summary.kernel = report.kernel
+        return summary
     }
 
     static func json<T: Encodable>(_ value: T) -> String {

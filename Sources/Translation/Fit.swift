@@ -24,6 +24,8 @@ public struct FitReport: Sendable, Equatable {
     /// `Completion.relativeRankTolerance`, of min(d1, d2); for `linear`, `affine` the design's
     /// rank, of its columns. `nil` for ridge (its penalty determines every direction).
     public let determined: (rank: Int, of: Int)?
+    /// `.residual`: what its cross-validation chose (the spectrum above is its map's).
+    public var kernel: KernelChoice? = nil
 
     /// The anchors leave part of the map undetermined (the fit completed it: with zeros under
     /// `.partial` and minimum norm, arbitrarily under `.full`).
@@ -33,6 +35,7 @@ public struct FitReport: Sendable, Equatable {
         a.anchorCount == b.anchorCount && a.residualMSE.bitPattern == b.residualMSE.bitPattern
             && a.singularValues == b.singularValues && a.effectiveRank == b.effectiveRank
             && a.numericalRank == b.numericalRank && a.determined?.rank == b.determined?.rank && a.determined?.of == b.determined?.of
+            && a.kernel == b.kernel
     }
 }
 
@@ -107,13 +110,26 @@ extension Translator {
     /// - Parameter measureResidual: translate the anchors to fill `FitReport.residualMSE`.
     /// - Parameter completion: `ortho`, `scaledOrtho`, `lortho` only: what the map is on the
     ///   directions the anchors leave undetermined (see `Completion`).
+    /// - Parameter kernel: `.residual` only: a fixed grid point instead of its own
+    ///   cross-validation (what `auto` passes after choosing it on its folds).
     /// - Throws: too few anchors, different anchor counts, NaN/Inf in the anchors, a ridge λ
     ///   that is not finite and > 0, no convergence.
     public static func fit(
         source: Matrix<Float>, target: Matrix<Float>, estimator: Estimator, scaling: Scaling,
         ridgeLambda: Double = Estimator.defaultRidgeLambda,
-        epsilon: Double = Double(Float.ulpOfOne), measureResidual: Bool = true, completion: Completion = .partial
+        epsilon: Double = Double(Float.ulpOfOne), measureResidual: Bool = true, completion: Completion = .partial,
+        kernel: KernelParameters? = nil
     ) throws(TranslationError) -> (Translator, FitReport) {
+        if estimator == .residual {
+            try validate(source.rows, target.rows, nil, nil)
+            var (translator, report, choice) = try fitResidual(source: source, target: target, scaling: scaling,
+                                                               epsilon: epsilon, completion: completion, parameters: kernel)
+            report = FitReport(anchorCount: report.anchorCount,
+                               residualMSE: measureResidual ? meanSquaredError(translator.translate(source).elements, target.elements) : .nan,
+                               singularValues: report.singularValues, effectiveRank: report.effectiveRank,
+                               numericalRank: report.numericalRank, determined: report.determined, kernel: choice)
+            return (translator, report)
+        }
         let procrustes = estimator == .ortho || estimator == .scaledOrtho
         // The Procrustes path finds NaN/Inf through the statistics it computes anyway (one
         // pass fewer over the anchors); the others look first.
@@ -131,12 +147,14 @@ extension Translator {
         return (translator, spectrum.report(anchorCount: source.rows, residualMSE: mse))
     }
 
-    /// `fit` entirely in Float64, for parity checks against the float64 reference.
+    /// `fit` entirely in Float64, for parity checks against the float64 reference. Not for
+    /// `.residual` (the reference has no such estimator): a programmer error.
     /// - Parameter epsilon: default is Float64's (the data's precision).
     public static func fitDouble(
         source: Matrix<Double>, target: Matrix<Double>, estimator: Estimator, scaling: Scaling,
         ridgeLambda: Double = Estimator.defaultRidgeLambda, epsilon: Double = Double.ulpOfOne, completion: Completion = .partial
     ) throws(TranslationError) -> (Float64Translator, FitReport) {
+        precondition(estimator != .residual, "fitDouble: .residual has no Float64 reference form")
         try validate(source.rows, target.rows, firstNonFinite(source), firstNonFinite(target))
         try validate(estimator, ridgeLambda)
         let (precise, spectrum) = try fitCore(source, target, estimator, scaling, ridgeLambda, epsilon, fast: false,
@@ -207,7 +225,7 @@ extension Translator {
         throws(LinearAlgebraError) -> (Matrix<Double>, [Double]?, Spectrum)
     {
         switch estimator {
-        case .ortho, .scaledOrtho:
+        case .ortho, .scaledOrtho, .residual:
             let energy = estimator == .scaledOrtho ? x.elements.reduce(0) { $0 + $1 * $1 } : 0
             return try procrustes(gemm(x, y, transposeA: true), estimator, energy: energy, fast: fast, completion: completion)
         case .linear:

@@ -30,6 +30,11 @@ public enum Estimator: String, CaseIterable, Codable, Sendable {
     /// any anchor count, dimension and scaling. λ → 0 gives `linear` (when XᵀX is invertible),
     /// λ → ∞ the zero map. λ itself is a fit parameter, not part of the translator.
     case ridge
+    /// `ortho`, plus an RBF kernel ridge regression of its residual on the anchors (width and
+    /// strength chosen by five-fold cross-validated MRR, or no correction when none helps):
+    /// a small non-linear adapter over the best rotation, as Drift-Adapter's residual MLPs.
+    /// Not invertible and not composable into one map (chains run it step by step).
+    case residual
 
     /// The ridge strength `Translator.fit` uses when none is given (relative, see `.ridge`).
     public static let defaultRidgeLambda = 0.1
@@ -54,6 +59,6 @@ public enum Completion: String, CaseIterable, Codable, Sendable {
 
     /// Whether `estimator`'s result depends on the completion.
     public static func applies(to estimator: Estimator) -> Bool {
-        estimator == .ortho || estimator == .scaledOrtho || estimator == .lortho
+        estimator == .ortho || estimator == .scaledOrtho || estimator == .lortho || estimator == .residual
     }
 }

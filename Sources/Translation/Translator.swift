@@ -30,18 +30,23 @@ public struct Translator: Sendable, Equatable {
     public let map: Matrix<Float>
     /// d2 values, `.affine` only.
     public let bias: [Float]?
+    /// `.residual` only (nil there when cross-validation kept the map alone): added after the map.
+    public let correction: KernelCorrection?
 
     // Derived once so that `translate` is one pass plus one sgemm: the target scaling (and
     // the mean norm) are folded into the map's columns, the shift and bias into one row.
     private let inverseSourceScale: [Float]
     private let foldedMap: Matrix<Float>
     private let outputOffset: [Float]
+    /// The correction's coefficients with the same column factors folded in.
+    private let foldedCoefficients: [Float]
 
     /// Rebuilds a translator from its parameters. Inconsistent shapes are a programmer error.
     public init(
         estimator: Estimator, scaling: Scaling,
         sourceShift: [Float], sourceScale: [Float], targetShift: [Float], targetScale: [Float],
-        sourceMeanNorm: Float?, targetMeanNorm: Float?, map: Matrix<Float>, bias: [Float]?
+        sourceMeanNorm: Float?, targetMeanNorm: Float?, map: Matrix<Float>, bias: [Float]?,
+        correction: KernelCorrection? = nil
     ) {
         let d1 = map.rows, d2 = map.columns
         precondition(sourceShift.count == d1 && sourceScale.count == d1,
@@ -50,6 +55,8 @@ public struct Translator: Sendable, Equatable {
                      "target statistics have \(targetShift.count)/\(targetScale.count) entries, map has \(d2) columns")
         precondition(bias == nil || bias!.count == d2, "bias has \(bias!.count) entries, map has \(d2) columns")
         precondition((scaling == .l2) == (targetMeanNorm != nil), "targetMeanNorm is set exactly for .l2")
+        precondition(correction == nil || (correction!.centres.columns == d1 && correction!.coefficients.columns == d2),
+                     "kernel correction shapes do not match a \(d1) × \(d2) map")
         self.sourceDimension = d1
         self.targetDimension = d2
         self.estimator = estimator
@@ -62,12 +69,14 @@ public struct Translator: Sendable, Equatable {
         self.targetMeanNorm = targetMeanNorm
         self.map = map
         self.bias = bias
+        self.correction = correction
 
         inverseSourceScale = sourceScale.map { 1 / $0 }
         let norm = targetMeanNorm ?? 1
         let columnFactor = targetScale.map { $0 * norm }
         foldedMap = Matrix(rows: d1, columns: d2, elements: map.elements.enumerated().map { k, v in v * columnFactor[k % d2] })
         outputOffset = (0..<d2).map { j in (bias?[j] ?? 0) * columnFactor[j] + targetShift[j] }
+        foldedCoefficients = correction.map { c in c.coefficients.elements.enumerated().map { k, v in v * columnFactor[k % d2] } } ?? []
     }
 
     /// Rows per block: the scaled block is scratch that stays small (≈ 4 MiB) and warm.
@@ -109,6 +118,7 @@ public struct Translator: Sendable, Equatable {
         let blockRows = max(1, min(n, Self.blockElements / max(d1, 1)))
         let threads = max(1, threadCount())
         var scratch = [Float](repeating: 0, count: scales ? blockRows * d1 : 0)
+        var kernel: [Float] = []
         x.elements.withUnsafeBufferPointer { px in
         scratch.withUnsafeMutableBufferPointer { ps in
         foldedMap.elements.withUnsafeBufferPointer { pm in
@@ -137,6 +147,13 @@ public struct Translator: Sendable, Equatable {
                 gemm(rows: rows, columns: d2, inner: d1, a: a, leadingA: d1, b: pm, leadingB: d2,
                      c: UnsafeMutableBufferPointer(rebasing: po[(start * d2)..<((start + rows) * d2)]),
                      leadingC: d2, alpha: 1, beta: 1)
+                if let correction {
+                    foldedCoefficients.withUnsafeBufferPointer { folded in
+                        correction.add(rows: rows, scaled: a, folded: folded,
+                                       into: UnsafeMutableBufferPointer(rebasing: po[(start * d2)..<((start + rows) * d2)]),
+                                       kernel: &kernel)
+                    }
+                }
                 start += rows
             }
         }}}}}}
@@ -222,5 +239,6 @@ public struct Translator: Sendable, Equatable {
             && a.sourceShift == b.sourceShift && a.sourceScale == b.sourceScale
             && a.targetShift == b.targetShift && a.targetScale == b.targetScale
             && a.sourceMeanNorm == b.sourceMeanNorm && a.targetMeanNorm == b.targetMeanNorm
+            && a.correction == b.correction
     }
 }

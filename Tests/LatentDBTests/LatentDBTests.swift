@@ -4,6 +4,7 @@ import FoundationXML
 #endif
 import Testing
 @testable import LatentDB
+import Translation
 
 @Suite struct TranslatorParameterTests {
     func sample(bias: Bool, l2: Bool) -> Translator {
@@ -21,6 +22,25 @@ import Testing
     func roundTripIsExact(_ bias: Bool, _ l2: Bool) throws {
         let t = sample(bias: bias, l2: l2)
         #expect(try TranslatorParameters.decode(TranslatorParameters.encode(t)) == t)
+    }
+
+    @Test func kernelCorrectionRoundTripsAsVersion2() throws {
+        var g = SeededGenerator(seed: 6)
+        let r = { Float(Double(g.next() % 2001) / 1000 - 1) }
+        let base = sample(bias: false, l2: true)
+        let correction = KernelCorrection(centres: Matrix(rows: 5, columns: 3, elements: (0..<15).map { _ in r() }),
+                                          coefficients: Matrix(rows: 5, columns: 4, elements: (0..<20).map { _ in r() }), gamma: 0.75)
+        let t = Translator(estimator: .residual, scaling: base.scaling, sourceShift: base.sourceShift, sourceScale: base.sourceScale,
+                           targetShift: base.targetShift, targetScale: base.targetScale, sourceMeanNorm: base.sourceMeanNorm,
+                           targetMeanNorm: base.targetMeanNorm, map: base.map, bias: nil, correction: correction)
+        let bytes = TranslatorParameters.encode(t)
+        #expect(bytes[4] == 2 && bytes[5] == 0, "a corrected translator is format version 2")
+        #expect(TranslatorParameters.encode(base)[4] == 1, "one without a correction stays version 1")
+        let decoded = try TranslatorParameters.decode(bytes)
+        #expect(decoded == t && decoded.correction == correction)
+        let query = Matrix<Float>(rows: 2, columns: 3, elements: [0.1, -0.2, 0.3, 1, 0.5, -1])
+        #expect(decoded.translate(query) == t.translate(query))
+        #expect(t.translate(query) != base.translate(query))
     }
 
     @Test func everyFlippedByteIsDetected() throws {

@@ -89,6 +89,6 @@ private func ridgeByNormalEquations(_ x: Matrix<Double>, _ y: Matrix<Double>, la
         #expect(t.bias == nil && t.map.rows == 6 && t.map.columns == 4)
         #expect(report.singularValues.count == 6 && report.numericalRank == nil)
         // Stored in databases: existing raw values never change.
-        #expect(Estimator.allCases.map(\.rawValue) == ["ortho", "linear", "lortho", "affine", "scaledOrtho", "ridge"])
+        #expect(Estimator.allCases.map(\.rawValue) == ["ortho", "linear", "lortho", "affine", "scaledOrtho", "ridge", "residual"])
     }
 }

@@ -550,7 +550,7 @@ class LatentDB:
         src, dst : str
         anchors : str
         method : str, default "ortho"
-            ``ortho``, ``linear``, ``lortho``, ``affine``, ``scaled-ortho``, ``ridge`` or ``auto``.
+            ``ortho``, ``linear``, ``lortho``, ``affine``, ``scaled-ortho``, ``ridge``, ``residual`` or ``auto``.
         scaling : str, default "standard"
             ``standard``, ``l2``, ``center`` or ``none``.
         ridge_lambda : float, optional
