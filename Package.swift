@@ -29,7 +29,9 @@ let package = Package(
         // AVX2/FMA dot products of one query against many rows (chosen at run time).
         .target(name: "CDotProducts"),
         .target(name: "LatentCore"),
-        .target(name: "LinearAlgebra", dependencies: ["LatentCore", "COpenBLAS"]),
+        // Links dl for dlsym on older glibc; a constructor, so it must be linked where LinearAlgebra is.
+        .target(name: "CBLASKernels", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "LinearAlgebra", dependencies: ["LatentCore", "COpenBLAS", "CBLASKernels"]),
         .target(name: "EmbeddingCodec", dependencies: ["LatentCore", "CLZ4", "CZlib", "CBitShuffle"]),
         .target(name: "Translation", dependencies: ["LatentCore", "LinearAlgebra"]),
         .target(name: "NeighborSearch", dependencies: ["LatentCore", "LinearAlgebra", "CDotProducts"]),

@@ -3,3 +3,4 @@
 // openblas_set_num_threads).
 #include <cblas.h>
 #include <lapacke.h>
+

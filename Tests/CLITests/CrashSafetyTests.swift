@@ -58,11 +58,13 @@ import Testing
 
     /// Seeded moments in [0, 1.25·duration): one per equal slice, so early (first blocks),
     /// middle and late (near commit, and just after it) moments are all drawn.
-    static func moments(count: Int, duration: Double, seed: UInt64) -> [Double] {
+    /// `count` seeded moments spread over `span` × the reference `duration` (past its end by default, so
+    /// some runs complete; a short command whose time varies more than itself wants a `span` below 1).
+    static func moments(count: Int, duration: Double, seed: UInt64, span: Double = 1.25) -> [Double] {
         var generator = SeededGenerator(seed: seed)
         return (0..<count).map { slice in
             let u = Double(generator.next() % 10_000) / 10_000
-            return 1.25 * duration * (Double(slice) + u) / Double(count)
+            return span * duration * (Double(slice) + u) / Double(count)
         }
     }
 

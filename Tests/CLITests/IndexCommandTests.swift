@@ -133,7 +133,7 @@ import Testing
         let duration = Date().timeIntervalSince(started)
         let expected = try cli.ok(["knn", "--from", "e5/big", "--to", "e5/big", "--key", "17", "--key", "9001", "--json"], store: reference).stdout
         var killed = 0
-        for (i, moment) in CrashSafetyTests.moments(count: 6, duration: duration, seed: CrashSafetyTests.seed).enumerated() {
+        for (i, moment) in CrashSafetyTests.moments(count: 6, duration: duration, seed: CrashSafetyTests.seed, span: 0.9).enumerated() {
             let store = cli.path("drill-\(i).db")
             try CrashSafetyTests.copyStore(base, to: store)
             defer { CrashSafetyTests.removeStore(store) }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import LatentCore
 @testable import LinearAlgebra
@@ -152,4 +153,19 @@ func identity(_ n: Int) -> Matrix<Double> {
     var m = Matrix<Double>(rows: n, columns: n)
     for i in 0..<n { m[i, i] = 1 }
     return m
+}
+
+@Suite struct BLASKernelTests {
+    /// OpenBLAS 0.3.21 takes newer Xeons for Prescotts; the load-time constructor must have put
+    /// the kernels the CPU executes in place (unless the user forced some).
+    @Test func kernelsAreTheWidestTheCPURuns() {
+        let core = blasDescription().core.lowercased()
+        guard let executable = BLASKernels.executable, getenv("OPENBLAS_CORETYPE") == nil else { return }
+        #expect(core != "prescott", "OpenBLAS runs Prescott kernels on a CPU that executes \(executable)")
+        if core == executable.lowercased() || BLASKernels.override != nil {
+            // And they compute what a plain loop does.
+            let a: Matrix<Float> = randomMatrix(64, 48, seed: 7), b: Matrix<Float> = randomMatrix(48, 80, seed: 8)
+            #expect(maxAbsDifference(gemm(a, b), naiveProduct(a, b, false, false)) < 1e-4)
+        }
+    }
 }
