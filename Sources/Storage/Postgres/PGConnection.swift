@@ -69,6 +69,8 @@ final class PGConnection {
     /// A parameter value, bound by libpq (`PQexecParams`), never spliced into SQL.
     enum Value {
         case int(Int)
+        /// Sent as text: Swift's shortest round-trip form, which PostgreSQL's float8 input reads back exactly.
+        case double(Double)
         case text(String?)
         case bytes(Data)
     }
@@ -83,6 +85,7 @@ final class PGConnection {
             let bytes: Data?
             switch value {
             case let .int(v): bytes = Data(String(v).utf8) + Data([0])
+            case let .double(v): bytes = Data(String(v).utf8) + Data([0])
             case let .text(v): bytes = v.map { Data($0.utf8) + Data([0]) }
             case let .bytes(v): bytes = v
             }
@@ -211,6 +214,15 @@ final class PGResult {
     }
 
     func int64(_ row: Int, _ name: String) -> Int64 { Int64(int(row, name)) }
+
+    /// A float8 column: its IEEE 754 bits, big-endian in binary format.
+    func double(_ row: Int, _ name: String) -> Double {
+        let raw = bytes(row, name)
+        precondition(raw.count == 8, "column \(name) is not float8 (\(raw.count) bytes)")
+        var bits: UInt64 = 0
+        for byte in raw { bits = bits << 8 | UInt64(byte) }
+        return Double(bitPattern: bits)
+    }
 
     func text(_ row: Int, _ name: String) -> String {
         String(decoding: bytes(row, name), as: UTF8.self)
