@@ -5,7 +5,7 @@ struct Copy: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Copy a whole store into another one, across backends, bit-exactly.",
         discussion: """
-            Spaces (their stored blocks, so versions and exports are identical), datasets, anchor sets, translators, decoders and hubs. \
+            Spaces (their stored blocks, so versions and exports are identical), datasets, anchor sets, translators, decoders, hubs and IVF indexes. \
             The destination is created if needed and must be empty. Either side is a file or a postgresql:// URI.
             Example:
               latentdb copy --from latent.db --to 'postgresql://team@db.example.org/latent'
@@ -26,7 +26,7 @@ struct Copy: ParsableCommand {
         let result = try source.copy(to: destination, progress: progress.update)
         progress.finish()
         try global.emit(json: result) {
-            global.quiet ? "" : "copied \(result.from) → \(result.to): \(plural(result.spaces, "space")) (\(plural(result.blocks, "block")), \(formatBytes(result.storedBytes))), \(plural(result.anchorSets, "anchor set")), \(plural(result.translators, "translator")), \(plural(result.decoders, "decoder")), \(plural(result.hubs, "hub"))"
+            global.quiet ? "" : "copied \(result.from) → \(result.to): \(plural(result.spaces, "space")) (\(plural(result.blocks, "block")), \(formatBytes(result.storedBytes))), \(plural(result.anchorSets, "anchor set")), \(plural(result.translators, "translator")), \(plural(result.decoders, "decoder")), \(plural(result.hubs, "hub")), \(result.indexes) \(result.indexes == 1 ? "index" : "indexes")"
         }
     }
 }

@@ -13,12 +13,14 @@ public struct CopyResult: Codable, Sendable {
     public let translators: Int
     public let decoders: Int
     public let hubs: Int
+    public let indexes: Int
 }
 
 extension LatentStore {
     /// Copies the whole store into `destination` (another backend or another file), which must
     /// be empty: datasets with their items, spaces block by block (the stored bytes themselves,
-    /// so versions and exports are bit-exact), anchor sets, translators, decoders and hubs.
+    /// so versions and exports are bit-exact), anchor sets, translators, decoders, hubs and IVF
+    /// indexes (their list blocks as stored: an index current in the source is current here).
     /// One read transaction here and one write transaction there: a failed or killed copy
     /// leaves the destination as it was. `progress(blocksDone, blocksTotal)`.
     public func copy(to destination: LatentStore, progress: ((Int, Int) -> Void)? = nil) throws -> CopyResult {
@@ -26,8 +28,9 @@ extension LatentStore {
         return try read { source in
             try destination.write(bulk: true) { target in
                 let contents = [(try target.spaces().count, "space"), (try target.anchorSets().count, "anchor set"),
-                                (try target.translators().count, "translator"), (try target.hubs().count, "hub")]
-                    .filter { $0.0 > 0 }.map { "\($0.0) \($0.1)\($0.0 == 1 ? "" : "s")" }
+                                (try target.translators().count, "translator"), (try target.hubs().count, "hub"),
+                                (try target.indexes().count, "index")]
+                    .filter { $0.0 > 0 }.map { "\($0.0) \($0.1)\($0.0 == 1 ? "" : $0.1.hasSuffix("x") ? "es" : "s")" }
                 guard contents.isEmpty else { throw LatentError(.copyTargetNotEmpty(location: destination.path, contents: contents)) }
 
                 let spaces = try source.spaces()
@@ -72,9 +75,23 @@ extension LatentStore {
                 for record in decoders { try target.saveDecoder(record) }
                 let hubs = try source.hubs()
                 for hub in hubs { try target.saveHub(hub) }
+                let indexes = try source.indexes()
+                for index in indexes {
+                    var new = NewIndex(space: index.space, spaceVersion: index.spaceVersion, rowCount: index.rowCount,
+                                       dimension: index.dimension, listCount: index.listCount, sampleCount: index.sampleCount,
+                                       seed: index.seed, iterations: index.iterations, listCodec: index.listCodec,
+                                       blockCodec: index.blockCodec, centroids: index.centroids, libraryVersion: index.libraryVersion)
+                    new.createdAt = index.createdAt
+                    let id = try target.beginIndex(new)
+                    try source.forEachIndexBlock(indexID: index.id, lists: nil) { location, rowNumbers, data in
+                        try target.appendIndexBlock(indexID: id, location: location, rowNumbers: [UInt8](rowNumbers), data: [UInt8](data))
+                    }
+                    try target.finishIndex(indexID: id, defaultNProbe: index.defaultNProbe, calibration: index.calibration,
+                                           buildSeconds: index.buildSeconds)
+                }
                 return CopyResult(from: path, to: destination.path, datasets: datasetIDs.count, spaces: spaces.count, blocks: blocks,
                                   storedBytes: storedBytes, anchorSets: anchorSets.count, translators: translators.count,
-                                  decoders: decoders.count, hubs: hubs.count)
+                                  decoders: decoders.count, hubs: hubs.count, indexes: indexes.count)
             }
         }
     }

@@ -255,6 +255,8 @@ public struct NewIndex: Sendable {
     public var blockCodec: String
     public var centroids: [UInt8]
     public var libraryVersion: String
+    /// Kept by `copy`; nil: now.
+    public var createdAt: String? = nil
     public init(space: String, spaceVersion: String, rowCount: Int, dimension: Int, listCount: Int, sampleCount: Int, seed: Int64,
                 iterations: Int, listCodec: String, blockCodec: String, centroids: [UInt8], libraryVersion: String) {
         self.space = space

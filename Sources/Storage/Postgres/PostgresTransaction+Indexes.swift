@@ -38,7 +38,7 @@ extension PostgresTransaction {
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, '{}', $11, 0, $12, $13) RETURNING id
             """, [.text(new.space), .text(new.spaceVersion), .int(new.rowCount), .int(new.dimension), .int(new.listCount),
                   .int(new.sampleCount), .int(Int(new.seed)), .int(new.iterations), .text(new.listCodec), .text(new.blockCodec),
-                  .bytes(Data(new.centroids)), .text(Self.timestamp()), .text(new.libraryVersion)]).int64(0, "id")
+                  .bytes(Data(new.centroids)), .text(new.createdAt ?? Self.timestamp()), .text(new.libraryVersion)]).int64(0, "id")
     }
 
     func appendIndexBlock(indexID: Int64, location: IndexBlockLocation, rowNumbers: [UInt8], data: [UInt8]) throws {
