@@ -104,6 +104,7 @@ struct PostgresBackendTests {
         try file.ok(["fit", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--anchors", "a500", "--method", "ortho"])
         try file.ok(["classify", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--anchors", "a500", "--key", "3", "--decoder", "linear"])
         try file.ok(["hub", "create", "h3", "--spaces", "e5/fortunes,minilm/fortunes,glove50/fortunes", "--anchors", "a500"])
+        try file.ok(["index", "create", "minilm/fortunes", "--lists", "16", "--seed", "1"])
         let server = try CLIHarness(backend: .postgres)
         let back = file.path("back.db")
         let there = try file.run(["copy", "--from", file.store, "--to", server.store, "--json"], withStore: false)
@@ -111,7 +112,8 @@ struct PostgresBackendTests {
         #expect(try file.run(["copy", "--from", server.store, "--to", back], withStore: false).status == 0)
 
         func view(_ store: String) throws -> [String] {
-            try [["ls", "--json"], ["anchors", "ls", "--json"], ["translators", "ls", "--json"], ["hub", "ls", "--json"]].map {
+            try [["ls", "--json"], ["anchors", "ls", "--json"], ["translators", "ls", "--json"], ["hub", "ls", "--json"],
+                  ["index", "ls", "--json"]].map {
                 let result = try file.run($0, store: store)
                 #expect(result.status == 0, "\(result.stderr)")
                 return result.stdout
@@ -132,6 +134,12 @@ struct PostgresBackendTests {
         // The translator fitted on the file store is a cache hit on the server.
         let refit = try file.run(["fit", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--anchors", "a500", "--method", "ortho"], store: server.store)
         #expect(refit.stdout.contains("(from the cache)"), "\(refit.stdout)")
+        // The copied index is current there, and answers as it did here.
+        let query = ["knn", "--from", "minilm/fortunes", "--to", "minilm/fortunes", "--key", "3", "--key", "4", "-k", "5", "--nprobe", "4", "--json"]
+        let here = try file.ok(query).stdout
+        #expect(here.contains("\"indexed\""), "\(here)")
+        #expect(try file.ok(query, store: server.store).stdout == here)
+        #expect(try file.ok(query, store: back).stdout == here)
         try file.ok(["check"], store: server.store)
         // Into a store that holds something: refused, nothing written.
         try file.fails(["copy", "--from", back, "--to", server.store], code: 3, mentioning: ["E0355", "3 spaces"])
