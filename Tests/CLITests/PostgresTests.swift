@@ -60,6 +60,30 @@ struct PostgresBackendTests {
         try cli.ok(["check"])
     }
 
+    /// Writers from several processes take turns (one advisory lock per store): none fails,
+    /// none is lost, each space holds exactly its own file's bytes.
+    @Test func concurrentWritersLoseNoUpdate() throws {
+        let cli = try CLIHarness(backend: .postgres)
+        try cli.ok(["init"])
+        let files = try (0..<4).map { try cli.writeNPY(seededMatrix(rows: 6_000, columns: 64, seed: UInt64(40 + $0)), "w\($0).npy") }
+        let processes = try files.enumerated().map { i, file in
+            let process = cli.makeProcess(["register", "w\(i)/d\(i)", "--embeddings", file])
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        for process in processes { process.waitUntilExit() }
+        #expect(processes.map(\.terminationStatus) == [0, 0, 0, 0])
+        let listed = try #require(try cli.ok(["ls", "--json"]).json as? [[String: Any]])
+        #expect(listed.count == 4, "\(listed)")
+        for (i, file) in files.enumerated() {
+            let out = cli.path("w\(i)-out.npy")
+            try cli.ok(["export", "w\(i)/d\(i)", "--output", out])
+            #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == Data(contentsOf: URL(fileURLWithPath: file)))
+        }
+    }
+
     @Test func aDatabaseWithOtherTablesIsRefused() throws {
         let cli = try CLIHarness(backend: .postgres)
         let database = try #require(URLComponents(string: cli.store)?.path.dropFirst()).description
