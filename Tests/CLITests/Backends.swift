@@ -80,6 +80,10 @@ enum PostgresTestServer {
 
 /// Runs each test of a suite on both backends (see ``Backend``).
 struct BothBackends: SuiteTrait, TestTrait, TestScoping {
+    /// Said once per run: the suites' PostgreSQL passes do not run, so that a green run on
+    /// SQLite alone is never read as both backends passing.
+    static let announceSkip: Void = print("◇ PostgreSQL passes of the .bothBackends suites skipped: \(PostgresTestServer.skipReason)")
+
     var isRecursive: Bool { true }
 
     func scopeProvider(for test: Test, testCase: Test.Case?) -> BothBackends? {
@@ -88,7 +92,8 @@ struct BothBackends: SuiteTrait, TestTrait, TestScoping {
 
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
         try await Backend.$current.withValue(.sqlite) { try await function() }
-        guard PostgresTestServer.available, !test.tags.contains(.sqliteOnly) else { return }
+        guard PostgresTestServer.available else { return Self.announceSkip }
+        guard !test.tags.contains(.sqliteOnly) else { return }
         try await Backend.$current.withValue(.postgres) { try await function() }
     }
 }
