@@ -23,6 +23,7 @@ let package = Package(
         .systemLibrary(name: "CLZ4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLibPQ", providers: [.apt(["libpq-dev"])]),
 
         // SIMD bit-shuffle kernels (SSE2, AVX2 chosen at run time); EmbeddingCodec's Shuffle wraps them.
         .target(name: "CBitShuffle"),
@@ -38,7 +39,7 @@ let package = Package(
         .target(name: "Alignment", dependencies: ["LatentCore", "LinearAlgebra", "Translation", "NeighborSearch"]),
         .target(
             name: "Storage",
-            dependencies: ["LatentCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
+            dependencies: ["LatentCore", "CLibPQ", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(
             name: "LatentDB",
             dependencies: ["LatentCore", "LinearAlgebra", "EmbeddingCodec", "Translation", "NeighborSearch", "Storage", "Alignment"]),

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 need=()
-for pkg in libsqlite3-dev libopenblas-dev liblapacke-dev liblz4-dev zlib1g-dev; do
+for pkg in libsqlite3-dev libopenblas-dev liblapacke-dev liblz4-dev zlib1g-dev libpq-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -4,7 +4,7 @@ import LatentDB
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Store file (default: $LATENTDB_PATH, else ./latent.db).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("Store: a file, or a postgresql:// URI (default: $LATENTDB_PATH, else ./latent.db).", valueName: "path|uri"))
     var db: String?
 
     @Flag(name: .long, help: "Print machine-readable JSON on stdout.")

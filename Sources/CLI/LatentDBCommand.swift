@@ -15,7 +15,7 @@ struct LatentDBCommand: ParsableCommand {
             """,
         version: LatentStore.libraryVersion,
         subcommands: [
-            Init.self, Register.self, List.self, Info.self, Export.self, Remove.self, Anchors.self, Fit.self, Translate.self, Translators.self, TranslatorCommand.self, KNN.self, Classify.self, Eval.self, Compare.self, Migrate.self, HubCommand.self, IndexCommand.self, Check.self, Vacuum.self, Serve.self, Explain.self,
+            Init.self, Register.self, List.self, Info.self, Export.self, Remove.self, Anchors.self, Fit.self, Translate.self, Translators.self, TranslatorCommand.self, KNN.self, Classify.self, Eval.self, Compare.self, Migrate.self, HubCommand.self, IndexCommand.self, Check.self, Vacuum.self, Copy.self, Serve.self, Explain.self,
         ])
 
     /// ArgumentParser's own exit codes are sysexits-style (64 for usage); ours are documented

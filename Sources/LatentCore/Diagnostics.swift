@@ -123,6 +123,10 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case indexOption = "E0230"
     case exactWithNProbe = "E0231"
     case cslsWithNProbe = "E0232"
+    // E027x: PostgreSQL locations and `latentdb copy`.
+    case postgresPasswordInURI = "E0270"
+    case postgresURI = "E0271"
+    case copySameStore = "E0272"
 
     // E03: the store and I/O.
     case storeIO = "E0301"
@@ -154,6 +158,12 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case indexBlockCorrupt = "E0330"
     case indexInconsistent = "E0331"
     case rowNumberBlock = "E0332"
+    case postgresConnect = "E0350"
+    case postgresAuthentication = "E0351"
+    case postgresUnknownDatabase = "E0352"
+    case postgresConnectionLost = "E0353"
+    case postgresForeignDatabase = "E0354"
+    case copyTargetNotEmpty = "E0355"
     case unexpected = "E0399"
 
     // E04: what the store holds.
@@ -252,13 +262,16 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
              .requestFieldValue, .requestFieldsConflict, .requestRaggedVectors, .unauthorized, .requestTooLarge, .unknownRoute,
              .serveNeedsToken, .tokenFile, .portOption, .sizeOption, .unknownErrorCode,
              .standardInputIsTerminal, .standardOutputIsTerminal, .unknownCompletion, .compareArguments,
-             .indexOption, .exactWithNProbe, .cslsWithNProbe:
+             .indexOption, .exactWithNProbe, .cslsWithNProbe,
+             .postgresPasswordInURI, .postgresURI, .copySameStore:
             return .usage
         case .storeIO, .storeUnreadable, .notAStore, .foreignDatabase, .storeNewer, .storeCorrupt, .storeInconsistent,
              .storeFull, .storeBusy, .corruptBlock, .blockShape, .blockRowGap, .blockRowTotal, .blockHeader, .blockSize,
              .blockChecksum, .cannotWrite, .cannotWriteTranslatorFile, .translatorParameters, .parametersTruncated,
              .decoderParameters, .translatorRecordShape, .integrityCheck, .spacesKeptChanging, .unexpected,
-             .indexBlockCorrupt, .indexInconsistent, .rowNumberBlock, .serverNotFound:
+             .indexBlockCorrupt, .indexInconsistent, .rowNumberBlock, .serverNotFound,
+             .postgresConnect, .postgresAuthentication, .postgresUnknownDatabase, .postgresConnectionLost,
+             .postgresForeignDatabase, .copyTargetNotEmpty:
             return .store
         default:
             return .badInput
@@ -1499,5 +1512,49 @@ extension Diagnostic {
 
     public static func listCountOutOfRange(lists: Int, rows: Int) -> Diagnostic {
         Diagnostic(.listCountOutOfRange, "\(lists) lists need at least \(lists) training rows, but there are \(rows)")
+    }
+}
+
+// MARK: - PostgreSQL backend and copy (E0270–E0279, E0350–E0379)
+
+extension Diagnostic {
+    /// No password is echoed: the URI is not repeated.
+    public static var postgresPasswordInURI: Diagnostic {
+        Diagnostic(.postgresPasswordInURI, "the PostgreSQL URI holds a password, which would show in process lists and shell history: remove it and set PGPASSWORD or add a line to ~/.pgpass")
+    }
+
+    public static func postgresURI(detail: String) -> Diagnostic {
+        Diagnostic(.postgresURI, "invalid PostgreSQL URI: \(detail)")
+    }
+
+    public static func copySameStore(location: String) -> Diagnostic {
+        Diagnostic(.copySameStore, "--from and --to both name \(location): copy needs two different stores")
+    }
+
+    /// `detail` is libpq's own line (it never holds a password).
+    public static func postgresConnect(location: String, detail: String) -> Diagnostic {
+        Diagnostic(.postgresConnect, "cannot connect to PostgreSQL store \(location): \(detail)")
+    }
+
+    public static func postgresAuthentication(location: String, user: String, passwordGiven: Bool) -> Diagnostic {
+        let why = passwordGiven ? "the server refused the password" : "the server asks for a password and none was given"
+        return Diagnostic(.postgresAuthentication, "cannot log in to PostgreSQL store \(location) as user '\(user)': \(why) (passwords come from PGPASSWORD or ~/.pgpass)")
+    }
+
+    public static func postgresUnknownDatabase(location: String, database: String) -> Diagnostic {
+        Diagnostic(.postgresUnknownDatabase, "PostgreSQL store \(location): the server has no database '\(database)' (create it first, e.g. createdb \(database))")
+    }
+
+    public static func postgresConnectionLost(location: String, detail: String) -> Diagnostic {
+        Diagnostic(.postgresConnectionLost, "lost the connection to PostgreSQL store \(location): \(detail); the command was rolled back and nothing was written")
+    }
+
+    public static func postgresForeignDatabase(location: String, tables: [String]) -> Diagnostic {
+        Diagnostic(.postgresForeignDatabase, "\(location) holds other tables (\(examples(tables))\(tables.count > 3 ? ", …" : "")) but is not a LatentDB store (no latentdb_schema table): use an empty database")
+    }
+
+    /// `contents`: what the store holds, e.g. ["3 spaces", "1 translator"].
+    public static func copyTargetNotEmpty(location: String, contents: [String]) -> Diagnostic {
+        Diagnostic(.copyTargetNotEmpty, "store \(location) already holds \(contents.joined(separator: ", ")): copy writes into an empty store only")
     }
 }

@@ -293,6 +293,22 @@ extension ErrorCode {
                 meaning: "-k, the number of neighbours, must be at least 1.",
                 causes: ["-k 0 or a negative number"],
                 fix: "Use -k 1 or more (the default is 10).")
+        // MARK: E027x PostgreSQL locations and copy
+        case .postgresPasswordInURI:
+            return Explanation(
+                meaning: "A PostgreSQL URI given to --db or LATENTDB_PATH holds a password (postgresql://user:secret@host/db). LatentDB refuses it rather than let it show in process lists, shell history and messages.",
+                causes: ["the password was written into the URI, as many tools allow"],
+                fix: "Remove the password from the URI and let libpq find it: export PGPASSWORD, or add a line host:port:database:user:password to ~/.pgpass (mode 0600).")
+        case .postgresURI:
+            return Explanation(
+                meaning: "A --db or LATENTDB_PATH value starts with postgresql:// or postgres:// but libpq cannot parse it as a connection URI.",
+                causes: ["a typo in the URI (an unknown ?option=, a stray character)", "an unescaped special character in a user or database name"],
+                fix: "Write it in libpq's syntax: postgresql://USER@HOST:PORT/DATABASE, or postgresql:///DATABASE?host=/socket/dir for a Unix socket; percent-encode special characters.")
+        case .copySameStore:
+            return Explanation(
+                meaning: "`latentdb copy` was given the same store as --from and --to.",
+                causes: ["the two options were given the same path or URI"],
+                fix: "Name two different stores: copy --from latent.db --to postgresql://HOST/DATABASE (or the other way round).")
         case .unknownErrorCode:
             return Explanation(
                 meaning: "latentdb explain was given something that is not an error code of this build.",
@@ -467,6 +483,37 @@ extension ErrorCode {
                 meaning: "`latentdb serve` runs the latentdb-server executable, a package of its own so that the CLI builds without Hummingbird, and found none.",
                 causes: ["the server package was never built", "$LATENTDB_SERVER names a file that is not there"],
                 fix: "Build it once: swift build -c release --package-path server (in the LatentDB checkout), or point $LATENTDB_SERVER at the binary.")
+        // MARK: E035x PostgreSQL stores and copy
+        case .postgresConnect:
+            return Explanation(
+                meaning: "LatentDB could not reach the PostgreSQL server named by --db or LATENTDB_PATH; libpq's reason follows the location.",
+                causes: ["the server is not running, or listens on another host, port or socket directory", "an unknown host name", "a firewall or pg_hba.conf rule refuses the connection"],
+                fix: "Check that the server runs and that psql connects with the same URI (psql 'postgresql://…'); then retry.")
+        case .postgresAuthentication:
+            return Explanation(
+                meaning: "The PostgreSQL server refused to log the user in: it asks for a password and none was given, or refused the one given.",
+                causes: ["PGPASSWORD is unset or wrong", "~/.pgpass has no matching line, a wrong one, or is readable by others (libpq then ignores it)", "the user does not exist on the server"],
+                fix: "Set PGPASSWORD or fix the ~/.pgpass line (host:port:database:user:password, mode 0600); LatentDB never takes the password from the URI.")
+        case .postgresUnknownDatabase:
+            return Explanation(
+                meaning: "The PostgreSQL server runs but has no database of the name in the URI.",
+                causes: ["the database was never created", "a typo in the database name"],
+                fix: "Create it once (createdb NAME, or CREATE DATABASE NAME) and run `latentdb init --db URI`.")
+        case .postgresConnectionLost:
+            return Explanation(
+                meaning: "The connection to the PostgreSQL server broke during a command. The command's transaction was rolled back: nothing it wrote is stored.",
+                causes: ["the server was stopped or restarted", "the network between client and server failed", "an administrator terminated the session"],
+                fix: "Once the server is back, run the command again.")
+        case .postgresForeignDatabase:
+            return Explanation(
+                meaning: "The PostgreSQL database holds tables but no LatentDB schema (no latentdb_schema table); LatentDB will not write into another application's database.",
+                causes: ["--db names another application's database", "the URI names the wrong database or schema"],
+                fix: "Create a database for LatentDB (createdb latent) and point --db at it.")
+        case .copyTargetNotEmpty:
+            return Explanation(
+                meaning: "`latentdb copy` writes a whole store into an empty one, and the store named by --to already holds spaces, anchors, translators or hubs.",
+                causes: ["the copy ran before (the target is complete already)", "--to names the wrong store"],
+                fix: "Copy into a new, empty store (a new file, or a new database), or remove what the target holds first.")
         case .portOption:
             return Explanation(
                 meaning: "--port must be a TCP port, from 1 to 65535.",

@@ -48,6 +48,8 @@ public struct NewSpace: Sendable {
     public var blockRows: Int
     public var provenance: String?
     public var libraryVersion: String
+    /// Kept by `copy`; nil: now.
+    public var createdAt: String? = nil
     public init(name: SpaceName, rowCount: Int, dimension: Int, sourceDType: String, codec: String,
                 blockRows: Int, provenance: String?, libraryVersion: String) {
         self.name = name
@@ -97,6 +99,8 @@ public struct NewAnchorSet: Sendable {
     public var options: String
     public var hash: String
     public var pairs: [(source: ItemKey, target: ItemKey)]
+    /// Kept by `copy`; nil: now.
+    public var createdAt: String? = nil
     public init(name: String, sourceDatasetID: Int64, targetDatasetID: Int64, sourceSpace: String, targetSpace: String,
                 sampler: String, options: String, hash: String, pairs: [(source: ItemKey, target: ItemKey)]) {
         self.name = name
@@ -251,6 +255,8 @@ public struct NewIndex: Sendable {
     public var blockCodec: String
     public var centroids: [UInt8]
     public var libraryVersion: String
+    /// Kept by `copy`; nil: now.
+    public var createdAt: String? = nil
     public init(space: String, spaceVersion: String, rowCount: Int, dimension: Int, listCount: Int, sampleCount: Int, seed: Int64,
                 iterations: Int, listCodec: String, blockCodec: String, centroids: [UInt8], libraryVersion: String) {
         self.space = space

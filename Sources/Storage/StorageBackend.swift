@@ -2,7 +2,7 @@ import Foundation
 import LatentCore
 
 /// A LatentDB store, whichever database holds it: an SQLite file (``Store``, the embedded
-/// default), or another database behind the same interface. The façade holds `any StorageBackend`
+/// default) or a PostgreSQL database (``PostgresStore``). The façade holds `any StorageBackend`
 /// opened from a location string (``openStorage(at:create:)``) and never learns which it is.
 ///
 /// Every command runs in one transaction: `read` sees one consistent snapshot (a writer never
@@ -33,9 +33,13 @@ extension StorageBackend {
     }
 }
 
-/// The store at `location`, an SQLite file path.
+/// The store at `location`: a `postgresql://` or `postgres://` URI opens a PostgreSQL store,
+/// anything else is an SQLite file path.
 public func openStorage(at location: String, create: Bool) throws(StorageError) -> any StorageBackend {
-    try Store.open(path: location, create: create)
+    if PostgresStore.isPostgresLocation(location) {
+        return try PostgresStore.open(uri: location, create: create)
+    }
+    return try Store.open(path: location, create: create)
 }
 
 /// A stored block's bytes, read on demand straight into the caller's memory. Valid only inside
@@ -119,6 +123,8 @@ public protocol StorageTransaction {
 
     // Decoders
     func decoder(fingerprint: String) throws -> DecoderRecord?
+    /// Every cached decoder (for `copy`).
+    func decoders() throws -> [DecoderRecord]
     /// Stores a decoder, replacing one with the same fingerprint.
     func saveDecoder(_ record: DecoderRecord) throws
 

@@ -37,7 +37,7 @@ extension StoreTransaction {
                 block_codec, default_nprobe, calibration, centroids, build_seconds, created_at, library_version)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, '{}', ?, 0, ?, ?)
             """, arguments: [new.space, new.spaceVersion, new.rowCount, new.dimension, new.listCount, new.sampleCount, new.seed,
-                             new.iterations, new.listCodec, new.blockCodec, Data(new.centroids), Self.timestamp(), new.libraryVersion])
+                             new.iterations, new.listCodec, new.blockCodec, Data(new.centroids), new.createdAt ?? Self.timestamp(), new.libraryVersion])
         return db.lastInsertedRowID
     }
 

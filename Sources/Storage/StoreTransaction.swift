@@ -164,7 +164,7 @@ public struct StoreTransaction: StorageTransaction {
                 raw_bytes, stored_bytes, version, provenance, created_at, library_version)
             VALUES (?, ?, ?, ?, 'float32', ?, ?, ?, ?, 0, '', ?, ?, ?)
             """, arguments: [model, datasetID, new.rowCount, new.dimension, new.sourceDType, new.codec, new.blockRows,
-                             new.rowCount * new.dimension * 4, new.provenance, Self.timestamp(), new.libraryVersion])
+                             new.rowCount * new.dimension * 4, new.provenance, new.createdAt ?? Self.timestamp(), new.libraryVersion])
         return db.lastInsertedRowID
     }
 
@@ -283,7 +283,7 @@ public struct StoreTransaction: StorageTransaction {
             INSERT INTO anchor_set (name, source_dataset_id, target_dataset_id, source_space, target_space, sampler, options,
                 pair_count, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [new.name, new.sourceDatasetID, new.targetDatasetID, new.sourceSpace, new.targetSpace,
-                             new.sampler, new.options, new.pairs.count, new.hash, Self.timestamp()])
+                             new.sampler, new.options, new.pairs.count, new.hash, new.createdAt ?? Self.timestamp()])
         let id = db.lastInsertedRowID
         let insert = try db.makeStatement(sql: "INSERT INTO anchor_pair (anchor_set_id, position, source_key, target_key) VALUES (?, ?, ?, ?)")
         for (position, pair) in new.pairs.enumerated() {
@@ -343,11 +343,19 @@ public struct StoreTransaction: StorageTransaction {
 
     // MARK: Decoders
 
+    private static func decoder(from row: Row) -> DecoderRecord {
+        DecoderRecord(fingerprint: row["fingerprint"], spaceVersion: row["space_version"], kind: row["kind"],
+                      parameters: [UInt8](row["parameters"] as Data), createdAt: row["created_at"], libraryVersion: row["library_version"])
+    }
+
     public func decoder(fingerprint: String) throws -> DecoderRecord? {
         try Row.fetchOne(db, sql: "SELECT fingerprint, space_version, kind, parameters, created_at, library_version FROM decoder WHERE fingerprint = ?",
-                         arguments: [fingerprint])
-            .map { DecoderRecord(fingerprint: $0["fingerprint"], spaceVersion: $0["space_version"], kind: $0["kind"],
-                                 parameters: [UInt8]($0["parameters"] as Data), createdAt: $0["created_at"], libraryVersion: $0["library_version"]) }
+                         arguments: [fingerprint]).map(Self.decoder(from:))
+    }
+
+    public func decoders() throws -> [DecoderRecord] {
+        try Row.fetchAll(db, sql: "SELECT fingerprint, space_version, kind, parameters, created_at, library_version FROM decoder ORDER BY fingerprint")
+            .map(Self.decoder(from:))
     }
 
     public func saveDecoder(_ record: DecoderRecord) throws {

@@ -9,7 +9,11 @@ import Testing
 /// run commands on the same store at once (the concurrency tests do).
 final class CLIHarness: @unchecked Sendable {
     let directory: URL
+    /// The store every command gets as --db: a file, or a fresh PostgreSQL database's URI.
     let store: String
+    let backend: Backend
+    /// The PostgreSQL database of this harness, dropped with it.
+    private let database: String?
 
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static var sample: URL { repositoryRoot.appendingPathComponent("examples/fortunes") }
@@ -25,13 +29,26 @@ final class CLIHarness: @unchecked Sendable {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates.last!
     }()
 
-    init() throws {
+    /// A harness on `backend` (default: the pass of `.bothBackends` this test runs in).
+    init(backend: Backend = Backend.current) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("latentdb-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        store = directory.appendingPathComponent("test.db").path
+        self.backend = backend
+        switch backend {
+        case .sqlite:
+            database = nil
+            store = directory.appendingPathComponent("test.db").path
+        case .postgres:
+            let name = try PostgresTestServer.createDatabase()
+            database = name
+            store = PostgresTestServer.uri(database: name)
+        }
     }
 
-    deinit { try? FileManager.default.removeItem(at: directory) }
+    deinit {
+        if let database { PostgresTestServer.dropDatabase(database) }
+        try? FileManager.default.removeItem(at: directory)
+    }
 
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
@@ -99,7 +116,7 @@ final class CLIHarness: @unchecked Sendable {
     @discardableResult
     func ok(_ args: [String], store: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> Result {
         let result = try run(args, store: store)
-        #expect(result.status == 0, "latentdb \(args.joined(separator: " ")) failed: \(result.stderr)", sourceLocation: sourceLocation)
+        #expect(result.status == 0, "[\(backend)] latentdb \(args.joined(separator: " ")) failed: \(result.stderr)", sourceLocation: sourceLocation)
         return result
     }
 
@@ -107,7 +124,7 @@ final class CLIHarness: @unchecked Sendable {
     func fails(_ args: [String], code: Int32 = 1, mentioning fragments: [String], environment: [String: String] = [:],
                sourceLocation: SourceLocation = #_sourceLocation) throws {
         let result = try run(args, environment: environment)
-        #expect(result.status == code, "exit \(result.status), stderr: \(result.stderr)", sourceLocation: sourceLocation)
+        #expect(result.status == code, "[\(backend)] exit \(result.status), stderr: \(result.stderr)", sourceLocation: sourceLocation)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1, "expected one line on stderr, found: \(result.stderr)", sourceLocation: sourceLocation)
         for fragment in fragments {

@@ -3,9 +3,10 @@ import Foundation
 import LatentCore
 import Testing
 
-/// Readers and a writer as separate `latentdb` processes on one store (WAL): readers never see
-/// "database is locked", never a mix of two versions, and never fail.
-@Suite(.serialized) struct ConcurrencyTests {
+/// Readers and a writer as separate `latentdb` processes on one store (SQLite's WAL, or
+/// PostgreSQL's snapshots): readers never see "database is locked", never a mix of two
+/// versions, and never fail.
+@Suite(.serialized, .bothBackends) struct ConcurrencyTests {
     /// What the workers saw, gathered under a lock.
     final class Log: @unchecked Sendable {
         private let lock = NSLock()

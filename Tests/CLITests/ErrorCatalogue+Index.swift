@@ -5,7 +5,14 @@ import Testing
 
 /// Flips a payload byte of every stored block of every inverted list (in the store file and its
 /// WAL): each list block is the `LDBK` block right after its `LDRN` row numbers in the record.
+/// On PostgreSQL the same byte of each `ivf_block.data`, through psql.
 func corruptIndexBlocks(_ cli: CLIHarness) throws {
+    if cli.backend == .postgres {
+        let database = try #require(URLComponents(string: cli.store)?.path.dropFirst()).description
+        let offset = BlockHeader.size + 2
+        try PostgresTestServer.psql("UPDATE ivf_block SET data = set_byte(data, \(offset), get_byte(data, \(offset)) # 64)", database: database)
+        return
+    }
     for file in [cli.store, cli.store + "-wal"] where FileManager.default.fileExists(atPath: file) {
         var bytes = try Data(contentsOf: URL(fileURLWithPath: file))
         var from = bytes.startIndex

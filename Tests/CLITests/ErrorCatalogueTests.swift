@@ -217,7 +217,7 @@ func patchedNPZ(_ patch: (inout [UInt8], _ directory: Int, _ data: Int) -> Void)
 
 extension ErrorCase {
     static let all: [ErrorCase] = inputFiles + usage + store + storeContents + anchors + translators + queries + evaluation + numerical
-        + serving + everyday + standardStreams + fidelity + index
+        + serving + everyday + standardStreams + fidelity + index + postgres
 
     // MARK: E01 input files
 

@@ -3,7 +3,7 @@ import Foundation
 import LatentCore
 import Testing
 
-@Suite struct MigrationAndChainTests {
+@Suite(.bothBackends) struct MigrationAndChainTests {
     func prepared() throws -> CLIHarness {
         let cli = try CLIHarness()
         try cli.registerSample()

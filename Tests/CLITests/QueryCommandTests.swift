@@ -3,7 +3,7 @@ import Foundation
 import LatentCore
 import Testing
 
-@Suite struct QueryCommandTests {
+@Suite(.bothBackends) struct QueryCommandTests {
     func prepared(models: [String] = ["e5", "minilm"]) throws -> CLIHarness {
         let cli = try CLIHarness()
         try cli.registerSample(models: models)
@@ -76,7 +76,7 @@ import Testing
     }
 }
 
-@Suite struct QueryBadInputTests {
+@Suite(.bothBackends) struct QueryBadInputTests {
     func prepared() throws -> CLIHarness {
         let cli = try CLIHarness()
         try cli.registerSample(models: ["e5", "minilm"])
@@ -134,7 +134,7 @@ import Testing
     }
 }
 
-@Suite struct SweepCommandTests {
+@Suite(.bothBackends) struct SweepCommandTests {
     @Test func sweepWritesTheFigureAndOneEvaluationPerCount() throws {
         let cli = try CLIHarness()
         try cli.registerSample(models: ["e5", "minilm"])

@@ -3,7 +3,7 @@ import Foundation
 import LatentCore
 import Testing
 
-@Suite struct RegisterExportTests {
+@Suite(.bothBackends) struct RegisterExportTests {
     @Test func sampleRoundTripsByteForByte() throws {
         let cli = try CLIHarness()
         try cli.registerSample()
@@ -84,7 +84,7 @@ import Testing
 }
 
 /// Each bad input: non-zero exit, one clear line, the store exactly as before.
-@Suite struct RegisterBadInputTests {
+@Suite(.bothBackends) struct RegisterBadInputTests {
     /// A store holding one good space, and its snapshot.
     func prepared() throws -> (CLIHarness, String) {
         let cli = try CLIHarness()

@@ -3,7 +3,7 @@ import Foundation
 import LatentCore
 import Testing
 
-@Suite struct FitCacheTests {
+@Suite(.bothBackends) struct FitCacheTests {
     func prepared() throws -> CLIHarness {
         let cli = try CLIHarness()
         try cli.registerSample(models: ["e5", "minilm"])
@@ -74,7 +74,7 @@ import Testing
     }
 }
 
-@Suite struct TranslatorBadInputTests {
+@Suite(.bothBackends) struct TranslatorBadInputTests {
     func prepared() throws -> CLIHarness {
         let cli = try CLIHarness()
         try cli.registerSample(models: ["e5", "minilm"])

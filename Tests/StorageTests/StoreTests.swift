@@ -29,6 +29,24 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         }
     }
 
+    @Test func embeddedPostgresMigrationsAreTheSchemaFiles() throws {
+        let folder = repositoryRoot.appendingPathComponent("schema/postgres")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(files == EmbeddedPostgresSchema.migrations.map(\.name), "run tools/embed-schema after editing schema/postgres/")
+        #expect(files.count == EmbeddedSchema.migrations.count, "each SQLite migration has its PostgreSQL twin")
+        for (file, migration) in zip(files, EmbeddedPostgresSchema.migrations) {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            #expect(text == migration.sql + "\n", "\(file) differs from the embedded copy: run tools/embed-schema")
+        }
+    }
+
+    @Test func locationsChooseTheBackend() {
+        #expect(PostgresStore.isPostgresLocation("postgresql:///latent?host=/tmp/x"))
+        #expect(PostgresStore.isPostgresLocation("postgres://team@db.example.org/latent"))
+        #expect(!PostgresStore.isPostgresLocation("./latent.db"))
+        #expect(!PostgresStore.isPostgresLocation("postgresql.db"))
+    }
+
     @Test func freshStoreSchemaEqualsTheFiles() throws {
         let dir = try TemporaryDirectory()
         let store = try Store.open(path: dir.path("a.db"), create: true)

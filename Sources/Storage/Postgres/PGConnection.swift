@@ -1,0 +1,271 @@
+import CLibPQ
+import Foundation
+import LatentCore
+
+/// One libpq connection, synchronous like the rest of the storage layer.
+///
+/// Everything reaches the server as a parameter (`PQexecParams`): no value is ever spliced
+/// into SQL text. Results come back in binary format (integers big-endian, text and `bytea`
+/// as their raw bytes), so a block is the same bytes in both backends with no hex decoding.
+final class PGConnection {
+    private let conn: OpaquePointer
+    /// The URI as the user gave it (never with a password: ``open(uri:)`` refuses those).
+    let location: String
+
+    private init(conn: OpaquePointer, location: String) {
+        self.conn = conn
+        self.location = location
+    }
+
+    deinit { PQfinish(conn) }
+
+    /// Connects to `uri` (libpq's syntax: `postgresql://user@host:port/db?host=/socket/dir`).
+    /// The password comes from where libpq takes it (`PGPASSWORD`, `~/.pgpass`); a URI that
+    /// holds one is refused, so that no password is ever printed, logged or stored.
+    /// The corresponding libpq functions are `PQconninfoParse` and `PQconnectdb`.
+    static func open(uri: String) throws(StorageError) -> PGConnection {
+        var parseError: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(uri, &parseError) else {
+            let detail = parseError.map { String(cString: $0) } ?? "unparseable"
+            if let parseError { PQfreemem(parseError) }
+            throw StorageError(.invalid, .postgresURI(detail: firstLine(detail)))
+        }
+        var option = options
+        var hasPassword = false
+        while let keyword = option.pointee.keyword {
+            if String(cString: keyword) == "password", let value = option.pointee.val, value.pointee != 0 { hasPassword = true }
+            option += 1
+        }
+        PQconninfoFree(options)
+        guard !hasPassword else { throw StorageError(.invalid, .postgresPasswordInURI) }
+
+        guard let conn = PQconnectdb(uri) else { throw StorageError(.io, .postgresConnect(location: uri, detail: "out of memory")) }
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let detail = firstLine(String(cString: PQerrorMessage(conn)))
+            let user = PQuser(conn).map { String(cString: $0) } ?? ""
+            let database = PQdb(conn).map { String(cString: $0) } ?? ""
+            let needsPassword = PQconnectionNeedsPassword(conn) == 1
+            let usedPassword = PQconnectionUsedPassword(conn) == 1
+            PQfinish(conn)
+            // libpq reports connection failures as text only (no SQLSTATE before a session exists).
+            if needsPassword || detail.contains("password authentication failed") {
+                throw StorageError(.io, .postgresAuthentication(location: uri, user: user, passwordGiven: usedPassword))
+            }
+            if detail.contains("database \"\(database)\" does not exist") {
+                throw StorageError(.io, .postgresUnknownDatabase(location: uri, database: database))
+            }
+            throw StorageError(.io, .postgresConnect(location: uri, detail: detail))
+        }
+        // Server notices (e.g. "relation already exists, skipping") are not the user's business.
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
+        return PGConnection(conn: conn, location: uri)
+    }
+
+    /// libpq's messages span lines ("FATAL: …\nDETAIL: …"): one line for the user.
+    static func firstLine(_ text: String) -> String {
+        text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: "; ")
+    }
+
+    /// A parameter value, bound by libpq (`PQexecParams`), never spliced into SQL.
+    enum Value {
+        case int(Int)
+        /// Sent as text: Swift's shortest round-trip form, which PostgreSQL's float8 input reads back exactly.
+        case double(Double)
+        case text(String?)
+        case bytes(Data)
+    }
+
+    /// Runs one statement with `parameters` ($1, $2, …) and returns its rows in binary format.
+    /// The corresponding libpq function is `PQexecParams`.
+    @discardableResult
+    func query(_ sql: String, _ parameters: [Value] = []) throws(StorageError) -> PGResult {
+        // Text parameters travel as UTF-8 C strings, bytea as binary. The copies live until
+        // PQexecParams returns; a block's bytes are copied once (a few MiB: cheap beside the I/O).
+        let values: [UnsafeMutableRawBufferPointer?] = parameters.map { value in
+            let bytes: Data?
+            switch value {
+            case let .int(v): bytes = Data(String(v).utf8) + Data([0])
+            case let .double(v): bytes = Data(String(v).utf8) + Data([0])
+            case let .text(v): bytes = v.map { Data($0.utf8) + Data([0]) }
+            case let .bytes(v): bytes = v
+            }
+            guard let bytes else { return nil }
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
+            bytes.copyBytes(to: buffer)
+            return UnsafeMutableRawBufferPointer(rebasing: buffer[0..<bytes.count])
+        }
+        defer { for value in values { value?.deallocate() } }
+        let pointers: [UnsafePointer<CChar>?] = values.map { $0.map { UnsafePointer($0.baseAddress!.assumingMemoryBound(to: CChar.self)) } }
+        let formats: [Int32] = parameters.map { if case .bytes = $0 { 1 } else { 0 } }
+        let lengths: [Int32] = values.map { Int32($0?.count ?? 0) }
+        let result = PQexecParams(conn, sql, Int32(parameters.count), nil, pointers, lengths, formats, 1)
+        return try check(result, sql: sql)
+    }
+
+    /// Runs SQL text without parameters (migrations, transaction control).
+    func execute(_ sql: String) throws(StorageError) {
+        _ = try check(PQexec(conn, sql), sql: sql)
+    }
+
+    private func check(_ result: OpaquePointer?, sql: String) throws(StorageError) -> PGResult {
+        guard let result else { throw failure(nil) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_COPY_IN:
+            return PGResult(result)
+        default:
+            let error = failure(result)
+            PQclear(result)
+            throw error
+        }
+    }
+
+    /// Streams `data` into the server with `COPY … FROM STDIN (FORMAT binary)`.
+    /// The corresponding libpq functions are `PQputCopyData`, `PQputCopyEnd` and `PQgetResult`.
+    func copyIn(_ sql: String, _ data: Data) throws(StorageError) {
+        _ = try query(sql)
+        var sent = true
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            let chunk = 1 << 20
+            while offset < raw.count && sent {
+                let count = min(chunk, raw.count - offset)
+                sent = PQputCopyData(conn, raw.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self), Int32(count)) == 1
+                offset += count
+            }
+        }
+        let ended = PQputCopyEnd(conn, sent ? nil : "client failed to send data") == 1
+        var firstError: StorageError?
+        while let result = PQgetResult(conn) {
+            if PQresultStatus(result) != PGRES_COMMAND_OK, firstError == nil { firstError = failure(result) }
+            PQclear(result)
+        }
+        if let firstError { throw firstError }
+        guard sent && ended else { throw failure(nil) }
+    }
+
+    /// Bytes of this session's last error, as a catalogued failure.
+    private func failure(_ result: OpaquePointer?) -> StorageError {
+        if PQstatus(conn) != CONNECTION_OK {
+            return StorageError(.io, .postgresConnectionLost(location: location, detail: Self.firstLine(String(cString: PQerrorMessage(conn)))))
+        }
+        let message = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "M"))) }.map { String(cString: $0) }
+            ?? Self.firstLine(String(cString: PQerrorMessage(conn)))
+        let state = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) } ?? ""
+        // SQLSTATE classes (PostgreSQL manual, appendix A).
+        switch state {
+        case _ where state.hasPrefix("23"):
+            return StorageError(.invalid, .storeConstraint(path: location, detail: message))
+        case "40001", "40P01", "55P03", "57014":
+            return StorageError(.busy, .storeBusy(path: location, detail: message))
+        case "53100":
+            return StorageError(.full, .storeFull(path: location))
+        case "XX001", "XX002":
+            return StorageError(.corrupt, .storeCorrupt(path: location, detail: message))
+        case _ where state.hasPrefix("08") || state.hasPrefix("57P"):
+            return StorageError(.io, .postgresConnectionLost(location: location, detail: message))
+        default:
+            return StorageError(.io, .storeIO(path: location, detail: message))
+        }
+    }
+}
+
+/// The rows of one statement, in binary format; columns are found by name.
+final class PGResult {
+    private let result: OpaquePointer
+    let count: Int
+
+    init(_ result: OpaquePointer) {
+        self.result = result
+        count = Int(PQntuples(result))
+    }
+
+    deinit { PQclear(result) }
+
+    /// Rows changed by an INSERT, UPDATE or DELETE. The corresponding libpq function is `PQcmdTuples`.
+    var changes: Int { Int(String(cString: PQcmdTuples(result))) ?? 0 }
+
+    private func column(_ name: String) -> Int32 {
+        let index = PQfnumber(result, name)
+        precondition(index >= 0, "no column \(name) in the result")
+        return index
+    }
+
+    func isNull(_ row: Int, _ name: String) -> Bool {
+        PQgetisnull(result, Int32(row), column(name)) == 1
+    }
+
+    /// The raw bytes of a value (empty for NULL), valid while this result lives.
+    func bytes(_ row: Int, _ name: String) -> UnsafeRawBufferPointer {
+        let c = column(name)
+        let length = Int(PQgetlength(result, Int32(row), c))
+        guard length > 0, let value = PQgetvalue(result, Int32(row), c) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: value, count: length)
+    }
+
+    /// An integer column (int2, int4 or int8: big-endian in binary format).
+    func int(_ row: Int, _ name: String) -> Int {
+        let raw = bytes(row, name)
+        var value: Int64 = 0
+        for byte in raw { value = value << 8 | Int64(byte) }
+        // Sign-extend the narrower types.
+        let bits = raw.count * 8
+        if bits > 0 && bits < 64 { value = (value << (64 - bits)) >> (64 - bits) }
+        return Int(value)
+    }
+
+    func int64(_ row: Int, _ name: String) -> Int64 { Int64(int(row, name)) }
+
+    /// A float8 column: its IEEE 754 bits, big-endian in binary format.
+    func double(_ row: Int, _ name: String) -> Double {
+        let raw = bytes(row, name)
+        precondition(raw.count == 8, "column \(name) is not float8 (\(raw.count) bytes)")
+        var bits: UInt64 = 0
+        for byte in raw { bits = bits << 8 | UInt64(byte) }
+        return Double(bitPattern: bits)
+    }
+
+    func text(_ row: Int, _ name: String) -> String {
+        String(decoding: bytes(row, name), as: UTF8.self)
+    }
+
+    func optionalText(_ row: Int, _ name: String) -> String? {
+        isNull(row, name) ? nil : text(row, name)
+    }
+
+    func data(_ row: Int, _ name: String) -> [UInt8] {
+        [UInt8](bytes(row, name))
+    }
+}
+
+/// `COPY … FROM STDIN (FORMAT binary)` input: the header, then each row's fields as
+/// big-endian length + bytes (PostgreSQL manual, "COPY", binary format).
+struct PGCopyBuffer {
+    private(set) var data = Data()
+
+    init() {
+        data = Data([0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00])  // "PGCOPY\n\377\r\n\0"
+        append(UInt32(0))  // flags
+        append(UInt32(0))  // header extension length
+    }
+
+    private mutating func append<I: FixedWidthInteger>(_ value: I) {
+        withUnsafeBytes(of: value.bigEndian) { data.append(contentsOf: $0) }
+    }
+
+    mutating func beginRow(fields: Int) { append(Int16(fields)) }
+
+    mutating func int(_ value: Int) {
+        append(Int32(8))
+        append(Int64(value))
+    }
+
+    mutating func text(_ value: String?) {
+        guard let value else { return append(Int32(-1)) }
+        let utf8 = Array(value.utf8)
+        append(Int32(utf8.count))
+        data.append(contentsOf: utf8)
+    }
+
+    /// The trailer; the buffer is complete after this.
+    mutating func finish() { append(Int16(-1)) }
+}
