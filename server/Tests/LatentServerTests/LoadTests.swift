@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+
+/// The server under pressure: requests past their time limit, and readers while another process
+/// replaces the space they read. Bounded in count and time; loopback only.
+@Suite(.serialized) struct LoadTests {
+    /// A request past `--request-timeout` is answered 503 with E0326 naming the route and the
+    /// limit; the server goes on answering, the offloaded routes included.
+    @Test func aRequestPastItsTimeLimitIsAnswered503AndTheServerGoesOn() throws {
+        let server = try LiveServer(arguments: ["--request-timeout", "0.3"])
+        // Heavy: a first fit, then every item as a query with 200 neighbours each (about 3 s in a
+        // debug build, 10 times the limit).
+        let keys = try String(contentsOf: LiveServer.sample.appendingPathComponent("keys.txt"), encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(keys.count == 1000)
+        let start = Date()
+        let heavy = try server.post("/v1/knn", ["from": "e5/fortunes", "to": "minilm/fortunes", "anchors": "a500", "keys": keys, "k": 200])
+        let waited = Date().timeIntervalSince(start)
+        #expect(heavy.status == 503 && heavy.errorCode == "E0326", "\(heavy.status) \(String(decoding: heavy.body.prefix(300), as: UTF8.self))")
+        let message = (heavy.json?["error"] as? [String: Any])?["message"] as? String ?? ""
+        #expect(message.contains("POST /v1/knn") && message.contains("--request-timeout of 0.3 s"), "\(message)")
+        // Answered at the limit, not when the work ended (curl and the body's upload add a little).
+        #expect(waited < 3, "the 503 came after \(waited) s")
+        #expect(try server.request("GET", "/v1/health").status == 200)
+        let spaces = try server.request("GET", "/v1/spaces")
+        #expect(spaces.status == 200, "\(spaces.status) \(String(decoding: spaces.body.prefix(300), as: UTF8.self))")
+    }
+
+    /// Eight clients query a space while the CLI replaces it, again and again, by one of two
+    /// versions whose answers differ: no request fails, and every answer is one version's.
+    @Test func eightClientsWhileTheCLIReplacesTheSpace() throws {
+        let server = try LiveServer()
+        let sample = LiveServer.sample
+        // Version B: the sample's rows in reverse order under the same keys, so each query's
+        // neighbours carry other keys than in version A.
+        let original = try Data(contentsOf: sample.appendingPathComponent("minilm.npy"))
+        let headerLength = 10 + Int(original[8]) + Int(original[9]) << 8
+        let rowBytes = 384 * 4
+        var reversed = Data(original.prefix(headerLength))
+        for row in (0..<1000).reversed() { reversed.append(original[(headerLength + row * rowBytes)..<(headerLength + (row + 1) * rowBytes)]) }
+        let versionB = server.directory.appendingPathComponent("reversed.npy")
+        try reversed.write(to: versionB)
+        let versions = [sample.appendingPathComponent("minilm.npy").path, versionB.path]
+        func register(_ version: Int) throws {
+            try server.cli(["register", "v/fortunes", "--embeddings", versions[version], "--keys", "\(sample.path)/keys.txt", "--replace"])
+            #expect(server.lastCLIStatus == 0, "register --replace failed (exit \(server.lastCLIStatus))")
+        }
+        let query = try JSONSerialization.data(withJSONObject: ["from": "v/fortunes", "to": "v/fortunes", "keys": ["3", "4", "11"], "k": 5] as [String: Any])
+        /// The answer's results, canonical (sorted keys) so that equal answers are equal bytes.
+        @Sendable func results(_ answer: LiveServer.Answer) -> Data? {
+            knnResults(answer.body).flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) }
+        }
+        try register(0)
+        let answerA = try #require(results(try server.request("POST", "/v1/knn", body: query)))
+        try register(1)
+        let answerB = try #require(results(try server.request("POST", "/v1/knn", body: query)))
+        #expect(answerA != answerB, "the two versions must answer differently")
+
+        let replacing = ManagedFlag()
+        let tally = Tally()
+        let clients = DispatchGroup()
+        for _ in 0..<8 {
+            DispatchQueue.global().async(group: clients) {
+                // Bounded: at most 200 requests per client, and none once the replacing ended.
+                var sent = 0
+                while replacing.isSet && sent < 200 {
+                    sent += 1
+                    guard let answer = try? server.request("POST", "/v1/knn", body: query) else { tally.record(failure: "curl did not run"); continue }
+                    guard answer.status == 200, let got = results(answer) else {
+                        tally.record(failure: "\(answer.status) \(String(decoding: answer.body.prefix(200), as: UTF8.self))"); continue
+                    }
+                    if got == answerA { tally.record(version: 0) }
+                    else if got == answerB { tally.record(version: 1) }
+                    else { tally.record(failure: "an answer of neither version: \(String(decoding: got.prefix(300), as: UTF8.self))") }
+                }
+            }
+        }
+        for round in 0..<8 { try register(round % 2) }
+        replacing.clear()
+        clients.wait()
+        let (counts, failures) = tally.snapshot
+        print("8 clients while 8 register --replace ran: \(counts[0]) answers of version A, \(counts[1]) of B, \(failures.count) failed")
+        #expect(failures.isEmpty, "\(failures.count) failed: \(failures.prefix(3))")
+        #expect(counts[0] + counts[1] >= 8, "answers: \(counts)")
+        // Both versions were seen while the space was being replaced.
+        #expect(counts[0] > 0 && counts[1] > 0, "answers per version: \(counts)")
+    }
+}
+
+final class ManagedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = true
+    var isSet: Bool { lock.withLock { value } }
+    func clear() { lock.withLock { value = false } }
+}
+
+final class Tally: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counts = [0, 0]
+    private var failures: [String] = []
+    func record(version: Int) { lock.withLock { counts[version] += 1 } }
+    func record(failure: String) { lock.withLock { failures.append(failure) } }
+    var snapshot: ([Int], [String]) { lock.withLock { (counts, failures) } }
+}
