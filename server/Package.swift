@@ -14,6 +14,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
+        // Tests only: reads schema/openapi.yaml. Cheaper than keeping a JSON copy in step with it
+        // (that would need a YAML parser to check anyway), and the server product never builds it.
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
     ],
     targets: [
         .target(name: "LatentServer", dependencies: [
@@ -24,6 +27,8 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .executableTarget(name: "latentdb-server", dependencies: ["LatentServer"]),
-        .testTarget(name: "LatentServerTests", dependencies: ["LatentServer", .product(name: "LatentDB", package: "LatentDB")]),
+        .testTarget(name: "LatentServerTests", dependencies: [
+            "LatentServer", .product(name: "LatentDB", package: "LatentDB"), .product(name: "Yams", package: "Yams"),
+        ]),
     ]
 )

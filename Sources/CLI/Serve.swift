@@ -13,7 +13,7 @@ struct Serve: ParsableCommand {
             The server is built once with `swift build -c release --package-path server`; serve finds latentdb-server \
             at $LATENTDB_SERVER when set, else beside this executable, in server/.build of this checkout, or on PATH.
             Example:
-              latentdb serve --db latent.db --port 8765 --memory 4GiB
+              latentdb serve --db latent.db --port 8765 --memory 4GiB --request-timeout 30
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -24,11 +24,14 @@ struct Serve: ParsableCommand {
     var memory = "2GiB"
     @Option(help: ArgumentHelp("Largest request body accepted (413 beyond): bytes, or with KiB, MiB, GiB.", valueName: "size"))
     var maxBody = "64MiB"
+    @Option(help: ArgumentHelp("Seconds a request may run before it is answered 503 (E0326) and abandoned.", valueName: "seconds"))
+    var requestTimeout = "60"
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError(.portOption(port)) }
         _ = try Self.bytes(memory, option: "--memory")
         _ = try Self.bytes(maxBody, option: "--max-body")
+        _ = try Self.seconds(requestTimeout)
         let loopback = ["127.0.0.1", "localhost", "::1"].contains(host) || host.hasPrefix("127.")
         if !loopback && tokenFile == nil { throw ValidationError(.serveNeedsToken(host: host)) }
         if let tokenFile {
@@ -48,10 +51,16 @@ struct Serve: ParsableCommand {
         throw ValidationError(.sizeOption(option: option, text))
     }
 
+    static func seconds(_ text: String) throws -> Double {
+        guard let value = Double(text), value > 0, value.isFinite else { throw ValidationError(.timeoutOption(text)) }
+        return value
+    }
+
     func run() throws {
         guard let server = Self.serverExecutable() else { throw LatentError(.serverNotFound) }
         var arguments = [server, "--db", global.storePath, "--host", host, "--port", "\(port)",
-                         "--memory", "\(try Self.bytes(memory, option: "--memory"))", "--max-body", "\(try Self.bytes(maxBody, option: "--max-body"))"]
+                         "--memory", "\(try Self.bytes(memory, option: "--memory"))", "--max-body", "\(try Self.bytes(maxBody, option: "--max-body"))",
+                         "--request-timeout", "\(try Self.seconds(requestTimeout))"]
         if let tokenFile { arguments += ["--token-file", tokenFile] }
         // The server takes this process's place: signals (SIGTERM drains) and the exit status are its own.
         let argv = arguments.map { strdup($0) } + [nil]

@@ -115,6 +115,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case tokenFile = "E0299"
     case portOption = "E0288"
     case sizeOption = "E0287"
+    case timeoutOption = "E0286"
     case unknownErrorCode = "E0250"
     case standardInputIsTerminal = "E0260"
     case standardOutputIsTerminal = "E0261"
@@ -155,6 +156,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case spacesKeptChanging = "E0324"
     // Retired E0289: the missing server is an installation fault (exit 3), not a usage error.
     case serverNotFound = "E0325"
+    case requestTimedOut = "E0326"
     case indexBlockCorrupt = "E0330"
     case indexInconsistent = "E0331"
     case rowNumberBlock = "E0332"
@@ -260,7 +262,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
              .ridgeLambdaOption, .conflictingOptions, .missingOption, .anchorCountOption, .sweepAnchorsOption,
              .unknownMethod, .unknownDecoder, .testFractionOption, .kOption, .requestJSON, .requestFieldMissing,
              .requestFieldValue, .requestFieldsConflict, .requestRaggedVectors, .unauthorized, .requestTooLarge, .unknownRoute,
-             .serveNeedsToken, .tokenFile, .portOption, .sizeOption, .unknownErrorCode,
+             .serveNeedsToken, .tokenFile, .portOption, .sizeOption, .timeoutOption, .unknownErrorCode,
              .standardInputIsTerminal, .standardOutputIsTerminal, .unknownCompletion, .compareArguments,
              .indexOption, .exactWithNProbe, .cslsWithNProbe,
              .postgresPasswordInURI, .postgresURI, .copySameStore:
@@ -269,7 +271,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
              .storeFull, .storeBusy, .corruptBlock, .blockShape, .blockRowGap, .blockRowTotal, .blockHeader, .blockSize,
              .blockChecksum, .cannotWrite, .cannotWriteTranslatorFile, .translatorParameters, .parametersTruncated,
              .decoderParameters, .translatorRecordShape, .integrityCheck, .spacesKeptChanging, .unexpected,
-             .indexBlockCorrupt, .indexInconsistent, .rowNumberBlock, .serverNotFound,
+             .indexBlockCorrupt, .indexInconsistent, .rowNumberBlock, .serverNotFound, .requestTimedOut,
              .postgresConnect, .postgresAuthentication, .postgresUnknownDatabase, .postgresConnectionLost,
              .postgresForeignDatabase, .copyTargetNotEmpty:
             return .store
@@ -1352,6 +1354,15 @@ extension Diagnostic {
 
     public static var serverNotFound: Diagnostic {
         Diagnostic(.serverNotFound, "latentdb-server not found ($LATENTDB_SERVER when set, else beside latentdb, in server/.build, or on PATH): build it with `swift build -c release --package-path server` in the LatentDB checkout")
+    }
+
+    /// `seconds`: the server's `--request-timeout`.
+    public static func requestTimedOut(method: String, path: String, seconds: Double) -> Diagnostic {
+        Diagnostic(.requestTimedOut, "\(method) \(path) took longer than the server's --request-timeout of \(seconds) s and was abandoned (send fewer queries per request, or start the server with a larger --request-timeout)")
+    }
+
+    public static func timeoutOption(_ text: String) -> Diagnostic {
+        Diagnostic(.timeoutOption, "--request-timeout must be a number of seconds above 0, got '\(text)'")
     }
 
     public static func portOption(_ port: Int) -> Diagnostic {

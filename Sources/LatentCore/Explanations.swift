@@ -524,6 +524,16 @@ extension ErrorCode {
                 meaning: "--memory and --max-body take a size: a number of bytes, or a number with KiB, MiB or GiB.",
                 causes: ["a unit other than KiB, MiB, GiB (GB, G)", "a negative or non-numeric value"],
                 fix: "Write the size like 512MiB or 2GiB.")
+        case .timeoutOption:
+            return Explanation(
+                meaning: "--request-timeout takes a number of seconds above 0 (fractions allowed: 0.5).",
+                causes: ["0 or a negative number", "a unit after the number (60s)"],
+                fix: "Give plain seconds, like the default 60.")
+        case .requestTimedOut:
+            return Explanation(
+                meaning: "A request to `latentdb serve` ran longer than the server's --request-timeout; the server answered 503 and went on serving. The abandoned computation finishes in the background and its answer is dropped.",
+                causes: ["a very large batch of queries or a large k in one request", "a first fit of a translator on many anchors", "a machine busy with other work"],
+                fix: "Split the batch, fit the translator once beforehand (POST /v1/fit), or start the server with a larger --request-timeout.")
 
         // MARK: E03 the store and I/O
         case .storeIO, .storeUnreadable:

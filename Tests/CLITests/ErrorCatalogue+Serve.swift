@@ -6,6 +6,7 @@ import LatentCore
 extension ErrorCase {
     static let serving: [ErrorCase] = [
         cli(.sizeOption, ["--memory", "'lots'", "GiB"], base: false) { _ in ["serve", "--memory", "lots"] },
+        cli(.timeoutOption, ["--request-timeout", "'0'"], base: false) { _ in ["serve", "--request-timeout", "0"] },
         cli(.portOption, ["--port", "65535", "got 0"], base: false) { _ in ["serve", "--port", "0"] },
         cli(.serveNeedsToken, ["0.0.0.0", "--token-file"], base: false) { _ in ["serve", "--host", "0.0.0.0"] },
         cli(.tokenFile, ["token file", "cannot be read"], base: false) { cli in ["serve", "--token-file", cli.path("missing")] },
@@ -19,5 +20,6 @@ extension ErrorCase {
         built(.unauthorized, ["wrong token", "Authorization: Bearer"]) { .unauthorized("wrong token") },
         built(.requestTooLarge, ["limit of 1024 bytes", "application/x-npy"]) { .requestTooLarge(limit: 1024) },
         built(.unknownRoute, ["no route GET /v2", "/v1"]) { .unknownRoute(method: "GET", path: "/v2") },
+        built(.requestTimedOut, ["POST /v1/knn", "--request-timeout of 0.5 s"]) { .requestTimedOut(method: "POST", path: "/v1/knn", seconds: 0.5) },
     ]
 }

@@ -57,6 +57,7 @@ func httpStatus(_ code: ErrorCode) -> HTTPResponse.Status {
     case .requestTooLarge: return .contentTooLarge
     case .unknownRoute, .unknownSpace, .unknownAnchorSet, .unknownTranslator, .unknownHub, .unknownKeys: return .notFound
     case .spacesKeptChanging: return .conflict
+    case .requestTimedOut: return .serviceUnavailable
     default: return code.exitStatus == .store ? .internalServerError : .badRequest
     }
 }
@@ -85,4 +86,26 @@ func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     var difference = UInt8(a.count == b.count ? 0 : 1)
     for i in 0..<max(a.count, b.count) { difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0) }
     return difference == 0
+}
+
+/// The deadline of the request being answered: `offload` stops waiting for the façade there.
+struct RequestDeadline: Sendable {
+    let instant: ContinuousClock.Instant
+    let seconds: Double
+    let method: String
+    let path: String
+
+    @TaskLocal static var current: RequestDeadline?
+}
+
+/// Every request gets `limit` from its arrival (`--request-timeout`); past it, the answer is
+/// 503 with E0326 and the server goes on serving others.
+struct RequestTimeout<Context: RequestContext>: RouterMiddleware {
+    let limit: Duration
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let seconds = Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18
+        let deadline = RequestDeadline(instant: .now + limit, seconds: seconds, method: request.method.rawValue, path: request.uri.path)
+        return try await RequestDeadline.$current.withValue(deadline) { try await next(request, context) }
+    }
 }

@@ -16,6 +16,8 @@ public struct ServerOptions: Sendable {
     public var memory = 2 << 30
     /// The largest request body accepted (413 beyond).
     public var maxBody = 64 << 20
+    /// How long a request may run before it is answered 503 (E0326) and its work abandoned.
+    public var requestTimeout: Duration = .seconds(60)
 
     public init(db: String) { self.db = db }
 
@@ -42,39 +44,49 @@ public struct LatentServer: Sendable {
         router.add(middleware: AccessLog(logger: logger))
         router.add(middleware: ErrorBody())
         router.add(middleware: BearerToken(token: options.token))
-        let store = self.store, maxBody = options.maxBody
-
-        router.get("/v1/health") { _, _ in
-            try json(Health(status: "ok", version: LatentStore.libraryVersion, store: store.path, schema: store.schemaVersion))
+        router.add(middleware: RequestTimeout(limit: options.requestTimeout))
+        let environment = RouteEnvironment(store: store, maxBody: options.maxBody)
+        for route in Self.routes {
+            router.on(RouterPath(route.path), method: route.method) { request, context in try await route.answer(request, context, environment) }
         }
-        router.get("/v1/spaces") { _, _ in try json(try await offload { try store.spaces() }) }
-        router.get("/v1/spaces/{model}/{dataset}") { _, context in
+        return Application(router: router, configuration: .init(address: .hostname(options.host, port: options.port), serverName: "latentdb"),
+                           logger: logger)
+    }
+
+    /// Every route the server has, as schema/openapi.yaml names them: `application` registers
+    /// exactly these, and the OpenAPI test reads this list, so the document and the server cannot
+    /// drift apart unnoticed.
+    public static let routes: [Route] = [
+        Route(.get, "/v1/health") { _, _, env in
+            try json(Health(status: "ok", version: LatentStore.libraryVersion, store: env.store.path, schema: env.store.schemaVersion))
+        },
+        Route(.get, "/v1/spaces") { _, _, env in try json(try await offload { try env.store.spaces() }) },
+        Route(.get, "/v1/spaces/{model}/{dataset}") { _, context, env in
             let name = try spaceName(model: context.parameters.require("model"), dataset: context.parameters.require("dataset"))
-            return try json(try await offload { try store.describe(name) })
-        }
-        router.get("/v1/translators") { _, _ in try json(try await offload { try store.translators() }) }
-
-        router.post("/v1/knn") { request, _ in
-            let (body, from, to, choice, input) = try await query(request, maxBody: maxBody)
+            return try json(try await offload { try env.store.describe(name) })
+        },
+        Route(.get, "/v1/translators") { _, _, env in try json(try await offload { try env.store.translators() }) },
+        Route(.post, "/v1/knn") { request, _, env in
+            let (body, from, to, choice, input) = try await query(request, maxBody: env.maxBody)
             let metric = try body.metric.map { name in
                 guard let m = Metric(rawValue: name) else { throw BadRequest(diagnostic: .requestFieldValue("metric", found: name, expected: Metric.allCases.map(\.rawValue))) }
                 return m
             } ?? .cosine
             return try json(try await offload {
-                try store.knn(from: from, to: to, choice: choice, input: input, k: body.k ?? 10, metric: metric, csls: body.csls ?? false)
+                try env.store.knn(from: from, to: to, choice: choice, input: input, k: body.k ?? 10, metric: metric, csls: body.csls ?? false)
             })
-        }
-        router.post("/v1/classify") { request, _ in
-            let (body, from, to, choice, input) = try await query(request, maxBody: maxBody)
+        },
+        Route(.post, "/v1/classify") { request, _, env in
+            let (body, from, to, choice, input) = try await query(request, maxBody: env.maxBody)
             let decoder = try body.decoder.map { name in
                 guard let d = DecoderKind(rawValue: name) else { throw BadRequest(diagnostic: .requestFieldValue("decoder", found: name, expected: DecoderKind.allCases.map(\.rawValue))) }
                 return d
             } ?? .knn
-            return try json(try await offload { try store.classify(from: from, to: to, choice: choice, input: input, decoder: decoder) })
-        }
-        router.post("/v1/translate") { request, _ in
-            let (body, from, to, choice, input) = try await query(request, maxBody: maxBody)
-            let (summary, rows) = try await offload { try store.translated(from: from, to: to, choice: choice, input: input) }
+            return try json(try await offload { try env.store.classify(from: from, to: to, choice: choice, input: input, decoder: decoder) })
+        },
+        Route(.post, "/v1/translate") { request, _, env in
+            let (_, from, to, choice, input) = try await query(request, maxBody: env.maxBody)
+            let (summary, rows) = try await offload { try env.store.translated(from: from, to: to, choice: choice, input: input) }
             if request.headers[.accept]?.contains("application/x-npy") == true {
                 var buffer = ByteBuffer()
                 buffer.writeBytes(NPY.encode(rows))
@@ -82,16 +94,33 @@ public struct LatentServer: Sendable {
                                 body: .init(byteBuffer: buffer))
             }
             return try json(TranslateAnswer(summary: summary, vectors: (0..<rows.rows).map { Array(rows.row($0)) }))
-        }
-        router.post("/v1/fit") { request, _ in
-            let (body, _) = try await decode(request, maxBody: maxBody)
+        },
+        Route(.post, "/v1/fit") { request, _, env in
+            let (body, _) = try await decode(request, maxBody: env.maxBody)
             let from = try body.space("from", body.from), to = try body.space("to", body.to)
             guard let anchors = body.anchors else { throw BadRequest(diagnostic: .requestFieldMissing("anchors")) }
             let fit = FitRequest(from: from, to: to, anchors: anchors, spec: try body.spec, refit: body.refit ?? false)
-            return try json(try await offload { try store.fit(fit).summary })
-        }
-        return Application(router: router, configuration: .init(address: .hostname(options.host, port: options.port), serverName: "latentdb"),
-                           logger: logger)
+            return try json(try await offload { try env.store.fit(fit).summary })
+        },
+    ]
+}
+
+/// What a route's answer may use: the store, and the body limit.
+public struct RouteEnvironment: Sendable {
+    let store: LatentStore
+    let maxBody: Int
+}
+
+/// One route: its method and path pattern (`{name}` for a path parameter, as in OpenAPI) and the
+/// function that answers it.
+public struct Route: Sendable {
+    public let method: HTTPRequest.Method
+    public let path: String
+    let answer: @Sendable (Request, BasicRequestContext, RouteEnvironment) async throws -> Response
+
+    init(_ method: HTTPRequest.Method, _ path: String,
+         answer: @escaping @Sendable (Request, BasicRequestContext, RouteEnvironment) async throws -> Response) {
+        (self.method, self.path, self.answer) = (method, path, answer)
     }
 }
 
@@ -120,10 +149,37 @@ func spaceName(model: String, dataset: String) throws -> SpaceName {
 }
 
 /// The façade is synchronous and CPU-bound (BLAS): it runs off NIO's event loops, so that one
-/// long query never stalls the connections of others.
+/// long query never stalls the connections of others. Within a request (`RequestTimeout`), the
+/// wait ends at the request's deadline with E0326: the work itself cannot be interrupted (BLAS,
+/// SQLite), so it finishes on its thread and its result is dropped.
 func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result(catching: work)) }
+    let deadline = RequestDeadline.current
+    return try await withCheckedThrowingContinuation { continuation in
+        let once = ResumeOnce(continuation)
+        DispatchQueue.global().async { once.resume(with: Result(catching: work)) }
+        if let deadline {
+            let remaining = ContinuousClock.now.duration(to: deadline.instant)
+            let nanoseconds = max(0, remaining.components.seconds * 1_000_000_000 + remaining.components.attoseconds / 1_000_000_000)
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) {
+                once.resume(with: .failure(LatentError(.requestTimedOut(method: deadline.method, path: deadline.path, seconds: deadline.seconds))))
+            }
+        }
+    }
+}
+
+/// A continuation that the first of two racers resumes (the work, or the deadline).
+final class ResumeOnce<T: Sendable>: @unchecked Sendable {
+    private var continuation: CheckedContinuation<T, any Error>?
+    private let lock = NSLock()
+
+    init(_ continuation: CheckedContinuation<T, any Error>) { self.continuation = continuation }
+
+    func resume(with result: Result<T, any Error>) {
+        lock.lock()
+        let pending = continuation
+        continuation = nil
+        lock.unlock()
+        pending?.resume(with: result)
     }
 }
 

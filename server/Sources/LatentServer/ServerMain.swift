@@ -3,7 +3,8 @@ import Hummingbird
 import LatentDB
 import Logging
 
-/// `latentdb-server --db PATH [--host H] [--port P] [--token-file F] [--memory BYTES] [--max-body BYTES]`:
+/// `latentdb-server --db PATH [--host H] [--port P] [--token-file F] [--memory BYTES] [--max-body BYTES]
+/// [--request-timeout SECONDS]`:
 /// what `latentdb serve` runs (it validates the options and passes them on). SIGTERM or SIGINT
 /// stops accepting connections, lets the requests in flight finish, and exits 0.
 public enum ServerMain {
@@ -13,8 +14,14 @@ public enum ServerMain {
         do {
             let options = try parse(Array(CommandLine.arguments.dropFirst()))
             let server = try LatentServer(options: options)
-            logger.info("serving \(server.store.path) on http://\(options.host):\(options.port) (memory \(options.memory) bytes, token \(options.token == nil ? "none" : "required"))")
+            logger.info("serving \(server.store.path) on http://\(options.host):\(options.port) (memory \(options.memory) bytes, request timeout \(options.requestTimeout), token \(options.token == nil ? "none" : "required"))")
             try await server.application(logger: logger).runService()
+            // The requests are drained. Leave without the C libraries' exit handlers: OpenBLAS's
+            // joins its thread pool and was seen to hang forever when a request abandoned at its
+            // timeout had used BLAS from another thread. Nothing is left to write (every store
+            // write is its own committed transaction); only stdio buffers need flushing.
+            fflush(nil)
+            _exit(0)
         } catch let error as LatentError {
             FileHandle.standardError.write(Data("latentdb: error[\(error.code.rawValue)]: \(error.message)\n".utf8))
             exit(error.category.rawValue)
@@ -35,6 +42,10 @@ public enum ServerMain {
         if let port = values["port"].flatMap(Int.init) { options.port = port }
         if let memory = values["memory"].flatMap(Int.init) { options.memory = memory }
         if let maxBody = values["max-body"].flatMap(Int.init) { options.maxBody = maxBody }
+        if let text = values["request-timeout"] {
+            guard let seconds = Double(text), seconds > 0, seconds.isFinite else { throw LatentError(.timeoutOption(text)) }
+            options.requestTimeout = .nanoseconds(Int64(seconds * 1e9))
+        }
         if let file = values["token-file"] {
             guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
                 throw LatentError(.tokenFile(file, "cannot be read"))

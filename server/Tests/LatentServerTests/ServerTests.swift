@@ -23,7 +23,8 @@ final class LiveServer: @unchecked Sendable {
     let token: String?
     let log = Pipe()
 
-    init(token: String? = nil) throws {
+    /// `arguments`: more options for latentdb-server (`--request-timeout 0.3`).
+    init(token: String? = nil, arguments extra: [String] = []) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("latentdb-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         store = directory.appendingPathComponent("s.db").path
@@ -33,8 +34,8 @@ final class LiveServer: @unchecked Sendable {
         try cli(["init"])
         try cli(["register", "e5/fortunes", "--embeddings", "\(s)/e5.npy", "--keys", "\(s)/keys.txt", "--labels", "\(s)/labels.txt", "--split", "\(s)/split.txt"])
         try cli(["register", "minilm/fortunes", "--embeddings", "\(s)/minilm.npy", "--keys", "\(s)/keys.txt"])
-        try cli(["anchors", "create", "a", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--count", "400", "--seed", "0"])
-        var arguments = ["--db", store, "--port", "\(port)"]
+        try cli(["anchors", "create", "a500", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--count", "500", "--seed", "0"])
+        var arguments = ["--db", store, "--port", "\(port)"] + extra
         if let token {
             let file = directory.appendingPathComponent("token").path
             try token.write(toFile: file, atomically: true, encoding: .utf8)
@@ -71,8 +72,12 @@ final class LiveServer: @unchecked Sendable {
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
+        lastCLIStatus = p.terminationStatus
         return String(decoding: data, as: UTF8.self)
     }
+
+    /// The exit status of the last `cli` call.
+    private(set) var lastCLIStatus: Int32 = 0
 
     struct Answer { let status: Int; let body: Data
         var json: [String: Any]? { try? JSONSerialization.jsonObject(with: body) as? [String: Any] }
@@ -116,14 +121,14 @@ func knnResults(_ data: Data) -> [[String: Any]]? {
 @Suite(.serialized) struct ServerTests {
     @Test func knnAnswersWhatTheCLIAnswers() throws {
         let server = try LiveServer()
-        let answer = try server.post("/v1/knn", ["from": "e5/fortunes", "to": "minilm/fortunes", "anchors": "a", "keys": ["3", "4"], "k": 5])
+        let answer = try server.post("/v1/knn", ["from": "e5/fortunes", "to": "minilm/fortunes", "anchors": "a500", "keys": ["3", "4"], "k": 5])
         #expect(answer.status == 200, "\(String(decoding: answer.body, as: UTF8.self))")
-        let cli = try server.cli(["knn", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--anchors", "a", "--key", "3", "--key", "4", "-k", "5", "--json"])
+        let cli = try server.cli(["knn", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--anchors", "a500", "--key", "3", "--key", "4", "-k", "5", "--json"])
         let served = try #require(knnResults(answer.body)), printed = try #require(knnResults(Data(cli.utf8)))
         #expect(served.count == 2)
         #expect(NSArray(array: served).isEqual(to: printed), "server \(served) vs CLI \(printed)")
         // The second request is answered from the decoded space the first one left in memory.
-        let again = try server.post("/v1/knn", ["from": "e5/fortunes", "to": "minilm/fortunes", "anchors": "a", "keys": ["3", "4"], "k": 5])
+        let again = try server.post("/v1/knn", ["from": "e5/fortunes", "to": "minilm/fortunes", "anchors": "a500", "keys": ["3", "4"], "k": 5])
         #expect(NSArray(array: try #require(knnResults(again.body))).isEqual(to: printed))
     }
 
@@ -138,7 +143,7 @@ func knnResults(_ data: Data) -> [[String: Any]]? {
         #expect(NSArray(array: listed ?? []).isEqual(to: cliListed ?? []))
         let info = try server.request("GET", "/v1/spaces/e5/fortunes")
         #expect(info.status == 200 && info.json?["rows"] as? Int == 1000 && info.json?["dim"] as? Int == 384)
-        let fit = try server.post("/v1/fit", ["from": "e5/fortunes", "to": "minilm/fortunes", "anchors": "a"])
+        let fit = try server.post("/v1/fit", ["from": "e5/fortunes", "to": "minilm/fortunes", "anchors": "a500"])
         #expect(fit.status == 200 && (fit.json?["fingerprint"] as? String)?.count == 32)
         let translators = try server.request("GET", "/v1/translators")
         let listedTranslators = try JSONSerialization.jsonObject(with: translators.body) as? [Any]
@@ -148,12 +153,12 @@ func knnResults(_ data: Data) -> [[String: Any]]? {
     @Test func vectorsGoInAsJSONOrNPYAndTranslateAnswersBoth() throws {
         let server = try LiveServer()
         let row = [Float](repeating: 0.01, count: 384)
-        let knn = try server.post("/v1/knn", ["from": "e5/fortunes", "to": "minilm/fortunes", "anchors": "a", "vectors": [row], "k": 3])
+        let knn = try server.post("/v1/knn", ["from": "e5/fortunes", "to": "minilm/fortunes", "anchors": "a500", "vectors": [row], "k": 3])
         #expect(knn.status == 200 && knnResults(knn.body)?.first?["neighbors"].map { ($0 as? [Any])?.count } == 3)
-        let translated = try server.post("/v1/translate", ["from": "e5/fortunes", "to": "minilm/fortunes", "anchors": "a", "keys": ["3"]])
+        let translated = try server.post("/v1/translate", ["from": "e5/fortunes", "to": "minilm/fortunes", "anchors": "a500", "keys": ["3"]])
         #expect(translated.status == 200 && (translated.json?["vectors"] as? [[Double]])?.first?.count == 384)
         let npy = try server.request("POST", "/v1/translate", body: try JSONSerialization.data(withJSONObject:
-            ["from": "e5/fortunes", "to": "minilm/fortunes", "anchors": "a", "keys": ["3", "4"]]), headers: ["Accept: application/x-npy"])
+            ["from": "e5/fortunes", "to": "minilm/fortunes", "anchors": "a500", "keys": ["3", "4"]]), headers: ["Accept: application/x-npy"])
         #expect(npy.status == 200 && npy.body.starts(with: [0x93] + Array("NUMPY".utf8)))
         #expect(npy.body.count > 2 * 384 * 4)
     }
@@ -163,12 +168,12 @@ func knnResults(_ data: Data) -> [[String: Any]]? {
         let server = try LiveServer()
         let cases: [(LiveServer.Answer, Int, String)] = [
             (try server.request("POST", "/v1/knn", body: Data("{not json".utf8)), 400, "E0290"),
-            (try server.post("/v1/knn", ["from": "e5/fortunes", "to": "minilm/fortunes", "anchors": "a", "keys": ["3"], "k": "five"]), 400, "E0290"),
-            (try server.post("/v1/knn", ["to": "minilm/fortunes", "anchors": "a", "keys": ["3"]]), 400, "E0291"),
-            (try server.post("/v1/knn", ["from": "nope/fortunes", "to": "minilm/fortunes", "anchors": "a", "keys": ["3"]]), 404, "E0402"),
-            (try server.post("/v1/knn", ["from": "e5/fortunes", "to": "minilm/fortunes", "anchors": "a", "keys": ["no-such-key"]]), 404, "E0703"),
-            (try server.post("/v1/knn", ["from": "e5/fortunes", "to": "minilm/fortunes", "anchors": "a", "vectors": [[1, 2, 3]]]), 400, "E0152"),
-            (try server.post("/v1/knn", ["from": "e5/fortunes", "to": "minilm/fortunes", "anchors": "a", "keys": ["3"], "metric": "manhattan"]), 400, "E0292"),
+            (try server.post("/v1/knn", ["from": "e5/fortunes", "to": "minilm/fortunes", "anchors": "a500", "keys": ["3"], "k": "five"]), 400, "E0290"),
+            (try server.post("/v1/knn", ["to": "minilm/fortunes", "anchors": "a500", "keys": ["3"]]), 400, "E0291"),
+            (try server.post("/v1/knn", ["from": "nope/fortunes", "to": "minilm/fortunes", "anchors": "a500", "keys": ["3"]]), 404, "E0402"),
+            (try server.post("/v1/knn", ["from": "e5/fortunes", "to": "minilm/fortunes", "anchors": "a500", "keys": ["no-such-key"]]), 404, "E0703"),
+            (try server.post("/v1/knn", ["from": "e5/fortunes", "to": "minilm/fortunes", "anchors": "a500", "vectors": [[1, 2, 3]]]), 400, "E0152"),
+            (try server.post("/v1/knn", ["from": "e5/fortunes", "to": "minilm/fortunes", "anchors": "a500", "keys": ["3"], "metric": "manhattan"]), 400, "E0292"),
             (try server.request("GET", "/v1/nothing"), 404, "E0297"),
             (try server.request("POST", "/v1/knn", body: Data(repeating: 0x20, count: 70 << 20)), 413, "E0296"),
         ]
@@ -181,7 +186,7 @@ func knnResults(_ data: Data) -> [[String: Any]]? {
         // A one-row header: rewrite the shape (the sample's header is 128 bytes, shape "(1000, 384)").
         let header = String(decoding: npy[10..<128], as: UTF8.self).replacingOccurrences(of: "(1000, 384)", with: "(1, 384)   ")
         npy.replaceSubrange(10..<128, with: Array(header.utf8))
-        let nan = try server.request("POST", "/v1/knn?from=e5/fortunes&to=minilm/fortunes&anchors=a", body: Data(npy), contentType: "application/x-npy")
+        let nan = try server.request("POST", "/v1/knn?from=e5/fortunes&to=minilm/fortunes&anchors=a500", body: Data(npy), contentType: "application/x-npy")
         #expect(nan.status == 400 && nan.errorCode == "E0151", "\(nan.status) \(String(decoding: nan.body, as: UTF8.self))")
         #expect(try server.request("GET", "/v1/health").status == 200)
     }

@@ -17,13 +17,16 @@ import tempfile
 import threading
 import warnings
 from pathlib import Path
-from typing import (Any, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union, overload)
+from typing import (TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union, overload)
 
 import numpy as np
 
 from . import _npy
 from .errors import InvalidInputError, LatentDBError, from_cli, pythonic
 from .results import ClassifyResult, KNNResult
+
+if TYPE_CHECKING:
+    from .remote import RemoteLatentDB
 
 __all__ = ["LatentDB", "find_binary", "Queries", "Gate"]
 
@@ -176,6 +179,28 @@ class LatentDB:
 
     def __repr__(self) -> str:
         return f"LatentDB({self.path!r}{', closed' if self._closed else ''})"
+
+    @staticmethod
+    def connect(url: str, token: Optional[str] = None, timeout: float = 120.0) -> "RemoteLatentDB":
+        """A running ``latentdb serve`` instead of a store file: the same methods where the server
+        has a route (``spaces``, ``info``, ``translators``, ``knn``, ``classify``, ``translate``,
+        ``fit``), the same answers and exceptions; the others raise ``NotServedError``.
+
+        Parameters
+        ----------
+        url : str
+            ``"http://127.0.0.1:8765"``.
+        token : str, optional
+            The bearer token of a server started with ``--token-file``.
+        timeout : float, default 120
+            Seconds to wait for one answer.
+
+        Returns
+        -------
+        RemoteLatentDB
+        """
+        from .remote import RemoteLatentDB
+        return RemoteLatentDB(url, token=token, timeout=timeout)
 
     # -- lifetime ------------------------------------------------------------------------------
 

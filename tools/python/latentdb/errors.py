@@ -11,7 +11,7 @@ import re
 from typing import Dict, Mapping, Optional, Type
 
 __all__ = [
-    "LatentDBError", "InvalidInputError", "UnknownSpaceError", "UnknownKeyError", "StoreError",
+    "LatentDBError", "InvalidInputError", "UnknownSpaceError", "UnknownKeyError", "StoreError", "NotServedError",
 ]
 
 
@@ -66,6 +66,13 @@ class UnknownKeyError(LatentDBError, KeyError):
 class StoreError(LatentDBError, OSError):
     """The store cannot be used: no store at the path, not a LatentDB store, a newer format,
     corruption, a full disk, a busy or unwritable file (CLI exit status 3)."""
+
+    __str__ = LatentDBError.__str__
+
+
+class NotServedError(LatentDBError, NotImplementedError):
+    """A method of :class:`~latentdb.LatentDB` that ``latentdb serve`` has no route for, called on
+    ``LatentDB.connect(url)``: call it on ``LatentDB(path)``, the store file, instead."""
 
     __str__ = LatentDBError.__str__
 

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Serving benchmark (issue 14): one-query cross-model knn (exact, k = 10, cosine) from a/big to
+# b/big, ROWS × DIM float32 each (default 100,000 × 768, rows tiled from the real fortunes
+# embeddings; a/big is b/big under a seeded rotation plus noise, so the translator is a real
+# fit), through the release `latentdb serve` with 1 and 8 concurrent clients (p50/p99 latency,
+# queries/s), beside FAISS in-process on the same data and query (IndexFlatIP over the normalised
+# target, the query translated by the same kind of map first) and beside today's CLI (a fresh
+# process per query). Everything runs in one go on this machine; loopback only.
+# Usage: tools/serve-bench/run.sh [ROWS] [DIM] [SECONDS per client count]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rows=${1:-100000}
+dim=${2:-768}
+seconds=${3:-10}
+shared=${LATENTDB_SHARED:-../shared}
+venv=${BENCH_VENV:-$HOME/.venvs/bench}
+work=$(mktemp -d)
+server_pid=""
+cleanup() { if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi; rm -rf "$work"; }
+trap cleanup EXIT
+
+swift build -c release --product latentdb >/dev/null
+swift build -c release --package-path server --product latentdb-server >/dev/null
+bin=$(swift build -c release --show-bin-path)/latentdb
+export LATENTDB_SERVER=$(swift build -c release --package-path server --show-bin-path)/latentdb-server
+export LATENTDB_PATH="$work/bench.db"
+
+python3 - "$rows" "$dim" "$work" "$shared/data/fortunes" <<'PY'
+import sys, numpy as np
+rows, dim, work, src = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+base = np.hstack([np.load(f"{src}/e5.npy"), np.load(f"{src}/minilm.npy")]).astype(np.float32)
+b = np.ascontiguousarray(np.resize(base, (rows, base.shape[1]))[:, :dim])
+rng = np.random.default_rng(0)
+rotation, _ = np.linalg.qr(rng.standard_normal((dim, dim)))
+a = (b @ rotation.astype(np.float32) + rng.normal(0, 0.01, b.shape).astype(np.float32)).astype(np.float32)
+np.save(f"{work}/a.npy", a)
+np.save(f"{work}/b.npy", b)
+open(f"{work}/keys.txt", "w").write("".join(f"{i}\n" for i in range(rows)))
+PY
+"$bin" register a/big --embeddings "$work/a.npy" --keys "$work/keys.txt" --quiet
+"$bin" register b/big --embeddings "$work/b.npy" --keys "$work/keys.txt" --quiet
+"$bin" anchors create anc --from a/big --to b/big --count 2000 --seed 0 --quiet
+"$bin" fit --from a/big --to b/big --anchors anc --quiet >/dev/null
+
+port=$((20000 + RANDOM % 20000))
+"$bin" serve --port "$port" --memory 4GiB > "$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 300); do curl -sf "localhost:$port/v1/health" >/dev/null && break; sleep 0.1; done
+
+faiss="{}"
+if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import faiss" 2>/dev/null; then
+  faiss=$("$venv/bin/python" - "$work" <<'PY'
+import json, statistics, sys, time, numpy as np, faiss
+work = sys.argv[1]
+a, b = np.load(f"{work}/a.npy"), np.load(f"{work}/b.npy")
+anchors = np.random.default_rng(0).choice(len(a), 2000, replace=False)
+# The same kind of map LatentDB fits: standard scaling, Procrustes, back to the target's scale.
+ma, sa, mb, sb = a[anchors].mean(0), a[anchors].std(0, ddof=1), b[anchors].mean(0), b[anchors].std(0, ddof=1)
+sa[sa < 1e-6], sb[sb < 1e-6] = 1, 1  # a dead dimension passes unchanged, as in LatentDB's scaling
+u, _, vt = np.linalg.svd(((a[anchors] - ma) / sa).T @ ((b[anchors] - mb) / sb))
+w = (u @ vt).astype(np.float32)
+index = faiss.IndexFlatIP(b.shape[1])
+index.add(b / np.linalg.norm(b, axis=1, keepdims=True))
+out = {"faiss": faiss.__version__, "omp_threads": faiss.omp_get_max_threads()}
+for threads in sorted({1, faiss.omp_get_max_threads()}):
+    faiss.omp_set_num_threads(threads)
+    times = []
+    for i in range(200):
+        start = time.perf_counter()
+        q = (((a[i:i + 1] - ma) / sa) @ w) * sb + mb
+        q /= np.linalg.norm(q)
+        index.search(q.astype(np.float32), 10)
+        times.append(time.perf_counter() - start)
+    out[f"p50_ms_{threads}t"] = round(statistics.median(times[20:]) * 1e3, 3)
+print(json.dumps(out))
+PY
+)
+fi
+
+python3 - "$port" "$rows" "$seconds" "$bin" "$faiss" <<'PY'
+import http.client, json, multiprocessing as mp, statistics, subprocess, sys, time
+port, rows, seconds, binary, faiss = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4], json.loads(sys.argv[5])
+
+def client(index, clients, until, queue):
+    """One client: one keep-alive connection, one-query knn by key, until the deadline."""
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    times, i = [], index
+    while time.time() < until:
+        body = json.dumps({"from": "a/big", "to": "b/big", "anchors": "anc", "keys": [str(i % rows)], "k": 10})
+        start = time.perf_counter()
+        conn.request("POST", "/v1/knn", body, {"Content-Type": "application/json"})
+        answer = conn.getresponse()
+        data = answer.read()
+        times.append(time.perf_counter() - start)
+        if answer.status != 200:
+            queue.put(("error", f"{answer.status} {data[:200]!r}"))
+            return
+        i += clients
+    queue.put(("times", times))
+
+def run(clients):
+    queue = mp.Queue()
+    until = time.time() + seconds
+    procs = [mp.Process(target=client, args=(c, clients, until, queue)) for c in range(clients)]
+    for p in procs: p.start()
+    results = [queue.get() for _ in procs]
+    for p in procs: p.join()
+    errors = [r[1] for r in results if r[0] == "error"]
+    if errors: sys.exit(f"failed requests: {errors[:3]}")
+    times = sorted(t for r in results for t in r[1])
+    return {"clients": clients, "requests": len(times), "qps": round(len(times) / seconds, 1),
+            "p50_ms": round(statistics.median(times) * 1e3, 2), "p99_ms": round(times[int(0.99 * (len(times) - 1))] * 1e3, 2)}
+
+run(1)  # warm-up: the first request decodes both spaces and loads the translator
+served = [run(1), run(8)]
+cli = []
+for i in range(5):
+    start = time.perf_counter()
+    subprocess.run([binary, "knn", "--from", "a/big", "--to", "b/big", "--anchors", "anc", "--key", str(i), "-k", "10", "--json"],
+                   check=True, stdout=subprocess.DEVNULL)
+    cli.append(time.perf_counter() - start)
+cli_ms = statistics.median(cli) * 1e3
+print(f"one-query cross-model knn, exact, k=10, {rows} x target; load {open('/proc/loadavg').read().split()[0]}")
+print(f"{'path':28s} {'p50 ms':>9s} {'p99 ms':>9s} {'q/s':>8s}")
+for r in served:
+    print(f"{'serve, ' + str(r['clients']) + ' client(s)':28s} {r['p50_ms']:9.2f} {r['p99_ms']:9.2f} {r['qps']:8.1f}")
+print(f"{'CLI, fresh process':28s} {cli_ms:9.1f} {'':>9s} {1e3 / cli_ms:8.1f}")
+for key, value in faiss.items():
+    if key.startswith("p50_ms"):
+        print(f"{'FAISS in-process, ' + key.split('_')[-1]:28s} {value:9.2f} {'':>9s} {1e3 / value:8.1f}")
+summary = {"rows": rows, "served": served, "cli_p50_ms": round(cli_ms, 1), "faiss": faiss,
+           "scaling_8_vs_1": round(served[1]["qps"] / served[0]["qps"], 2)}
+best_faiss = min([v for k, v in faiss.items() if k.startswith("p50_ms")], default=None)
+if best_faiss:
+    summary["serve_p50_vs_faiss"] = round(served[0]["p50_ms"] / best_faiss, 2)
+print(json.dumps(summary))
+PY
