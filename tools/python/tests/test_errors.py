@@ -65,7 +65,7 @@ def test_unknown_names_are_lookup_errors(stitched, call, code, words):
     (lambda db, s: db.knn("e5/fortunes", "minilm/fortunes", "3"), "E0680", 1, "no cached translator from model 'e5' to model 'minilm'"),
     # An invalid enum value lists every choice (the CLI used to print an empty list).
     (lambda db, s: db.knn("e5/fortunes", "minilm/fortunes", "3", anchors="a500", method="procrustes"), "E0201", 2,
-     "The value 'procrustes' is invalid for 'method='. Please provide one of the following: ortho, linear, lortho, affine, scaled-ortho, ridge, auto"),
+     "The value 'procrustes' is invalid for 'method='. Please provide one of the following: ortho, linear, lortho, affine, scaled-ortho, ridge, residual, auto"),
     (lambda db, s: db.knn("e5/fortunes", "minilm/fortunes", "3", anchors="a500", metric="euclid"), "E0201", 2,
      "Please provide one of 'cosine', 'ip' or 'l2'"),
     (lambda db, s: db.anchors("a500", "e5/fortunes", "minilm/fortunes", count=10), "E0502", 1, "pass replace=True or pick another name"),
