@@ -128,7 +128,7 @@ public func gramLooksWellConditioned(_ g: Matrix<Double>, maxCondition: Double) 
 
 extension Matrix where Scalar == Double {
     /// A copy with rows and columns swapped.
-    func transposed() -> Matrix {
+    public func transposed() -> Matrix {
         var out = [Double](repeating: 0, count: rows * columns)
         for i in 0..<rows { for j in 0..<columns { out[j * rows + i] = elements[i * columns + j] } }
         return Matrix(rows: columns, columns: rows, elements: out)

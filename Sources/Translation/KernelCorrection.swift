@@ -272,9 +272,7 @@ private struct ResidualProblem {
         let heldOutKernel = rbf(heldOut, scaled, gamma)
         let t = heldOutKernel.rows
         let throughHeldOut = t < residual.columns
-        let right = throughHeldOut
-            ? Matrix<Double>(rows: n, columns: t, elements: (0..<(n * t)).map { heldOutKernel.elements[($0 % t) * n + $0 / t] })
-            : residual
+        let right = throughHeldOut ? heldOutKernel.transposed() : residual
         return lambdas.map { lambda in
             var system = kernel
             system.withUnsafeMutableElements { s in for j in 0..<n { s[j * n + j] += lambda } }
@@ -304,7 +302,6 @@ private struct KernelSystem {
         right = gemm(kernelRows, residual, transposeA: true)
     }
 
-    func kernel(_ x: Matrix<Double>) -> Matrix<Double> { rbf(x, centres, gamma) }
 
     /// `(K_nmᵀK_nm + λK_mm + εI)⁻¹ K_nmᵀR`; ε (1e-10 of the mean diagonal) only keeps a
     /// duplicated anchor from making the system singular. Nil when it is singular anyway.
