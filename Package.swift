@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "AlignmentTests", dependencies: ["Alignment"], exclude: ["Fixtures"]),
         .testTarget(name: "NeighborSearchTests", dependencies: ["NeighborSearch"], exclude: ["Fixtures"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "LatentDBTests", dependencies: ["LatentDB", "EmbeddingCodec"]),
+        .testTarget(name: "LatentDBTests", dependencies: ["LatentDB", "EmbeddingCodec", .product(name: "GRDB", package: "GRDB.swift")]),
         // The error catalogue's tests trigger each code at the lowest level that reaches it.
         .testTarget(name: "CLITests", dependencies: ["latentdb", "LatentDB", "EmbeddingCodec", "LatentCore", "Translation", "NeighborSearch", "Alignment", "LinearAlgebra"],
                     exclude: ["Fixtures"]),

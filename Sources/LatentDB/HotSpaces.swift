@@ -1,17 +1,28 @@
 import Foundation
 import LinearAlgebra
+import NeighborSearch
 import Storage
+import Translation
 
 /// Decoded spaces kept in memory between queries, for a long-lived process (`latentdb serve`):
 /// keyed by space *version*, so a space replaced by another process is simply a miss (the next
 /// query reads the new version; the old entry ages out), and bounded by a byte budget, least
-/// recently used out first. A one-shot CLI command has none and streams blocks as before.
+/// recently used out first. Beside them, the last few decoded translators, cached fits and index
+/// centroids, keyed by what names their content (a fingerprint, an index build), so that none can
+/// be stale. A one-shot CLI command has none and streams blocks as before.
 public final class HotSpaces: @unchecked Sendable {
     public let budget: Int
     private let lock = NSLock()
-    private var entries: [String: (matrix: Matrix<Float>, lastUse: UInt64)] = [:]
+    private var entries: [String: (matrix: Matrix<Float>, squaredNorms: [Float], lastUse: UInt64)] = [:]
     private var clock: UInt64 = 0
     private var used = 0
+    private var translators: [String: Translator] = [:]
+    private var translatorOrder: [String] = []  // oldest inserted first
+    private var fits: [String: (summary: FitSummary, translator: Translator)] = [:]
+    private var fitOrder: [String] = []
+    private var quantizers: [String: CoarseQuantizer] = [:]
+    private var quantizerOrder: [String] = []
+    static let translatorLimit = 64
 
     /// A cache holding at most `budget` bytes of float32 rows.
     public init(budget: Int) {
@@ -23,13 +34,53 @@ public final class HotSpaces: @unchecked Sendable {
     public var bytes: Int { lock.withLock { used } }
 
     /// The rows of space version `version`, if held.
-    func matrix(version: String) -> Matrix<Float>? {
+    func matrix(version: String) -> Matrix<Float>? { held(version: version)?.matrix }
+
+    /// The rows of space version `version` and their ‖x‖² (computed once, when inserted), if held.
+    func held(version: String) -> (matrix: Matrix<Float>, squaredNorms: [Float])? {
         lock.withLock {
             guard let entry = entries[version] else { return nil }
             clock += 1
             entries[version]!.lastUse = clock
-            return entry.matrix
+            return (entry.matrix, entry.squaredNorms)
         }
+    }
+
+    /// The decoded translator `fingerprint`, if held.
+    func translator(fingerprint: String) -> Translator? {
+        lock.withLock { translators[fingerprint] }
+    }
+
+    /// Holds a decoded translator (the most recent `translatorLimit`; they are small beside spaces).
+    func insert(_ translator: Translator, fingerprint: String) {
+        lock.withLock { Self.hold(translator, fingerprint, in: &translators, order: &translatorOrder) }
+    }
+
+    /// The cached fit `fingerprint` (its summary as a cache hit reports it, and its translator), if held.
+    func fit(fingerprint: String) -> (summary: FitSummary, translator: Translator)? {
+        lock.withLock { fits[fingerprint] }
+    }
+
+    /// Holds a fit, so that a request naming anchors reads no translator record again.
+    func insert(fit: (summary: FitSummary, translator: Translator), fingerprint: String) {
+        lock.withLock { Self.hold(fit, fingerprint, in: &fits, order: &fitOrder) }
+    }
+
+    /// The coarse quantizer (decoded centroids) of an index, if held.
+    func quantizer(key: String) -> CoarseQuantizer? {
+        lock.withLock { quantizers[key] }
+    }
+
+    func insert(_ quantizer: CoarseQuantizer, key: String) {
+        lock.withLock { Self.hold(quantizer, key, in: &quantizers, order: &quantizerOrder) }
+    }
+
+    private static func hold<Value>(_ value: Value, _ key: String, in held: inout [String: Value], order: inout [String]) {
+        if held[key] == nil {
+            order.append(key)
+            if order.count > translatorLimit { held[order.removeFirst()] = nil }
+        }
+        held[key] = value
     }
 
     /// Whether a space of `bytes` can be held at all (larger than the budget: never cached).
@@ -39,6 +90,9 @@ public final class HotSpaces: @unchecked Sendable {
     func insert(_ matrix: Matrix<Float>, version: String) {
         let size = matrix.elements.count * MemoryLayout<Float>.size
         guard admits(bytes: size) else { return }
+        let norms = matrix.elements.withUnsafeBufferPointer { e in
+            (0..<matrix.rows).map { squaredNorm(UnsafeBufferPointer(rebasing: e[$0 * matrix.columns ..< ($0 + 1) * matrix.columns])) }
+        }
         lock.withLock {
             if entries[version] != nil { return }
             while used + size > budget, let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
@@ -46,7 +100,7 @@ public final class HotSpaces: @unchecked Sendable {
                 entries[oldest.key] = nil
             }
             clock += 1
-            entries[version] = (matrix, clock)
+            entries[version] = (matrix, norms, clock)
             used += size
         }
     }
@@ -57,9 +111,24 @@ extension LatentStore {
     /// version, else the stored blocks decoded (and, when the space fits the budget, gathered and
     /// held for the next query).
     func scan(_ tx: any StorageTransaction, _ space: SpaceRecord, _ body: (Int, Matrix<Float>) throws -> Void) throws {
-        guard let hot else { return try Self.forEachBlock(tx, space: space, body) }
-        if let held = hot.matrix(version: space.version) { return try body(0, held) }
-        guard hot.admits(bytes: space.rawBytes) else { return try Self.forEachBlock(tx, space: space, body) }
+        try scan(tx, space) { first, block, _ in try body(first, block) }
+    }
+
+    /// The whole of `space` from the hot state, decoded into it first when the budget admits it;
+    /// nil without hot state or when the space is larger than the budget.
+    func held(_ tx: any StorageTransaction, _ space: SpaceRecord) throws -> Matrix<Float>? {
+        guard let hot, hot.admits(bytes: space.rawBytes) else { return nil }
+        if let held = hot.matrix(version: space.version) { return held }
+        var whole: Matrix<Float>? = nil
+        try scan(tx, space) { _, block, _ in whole = block }
+        return whole
+    }
+
+    /// ``scan(_:_:_:)`` with each block's rows' ‖x‖² when they are at hand (a held space), else nil.
+    func scan(_ tx: any StorageTransaction, _ space: SpaceRecord, _ body: (Int, Matrix<Float>, [Float]?) throws -> Void) throws {
+        guard let hot else { return try Self.forEachBlock(tx, space: space) { try body($0, $1, nil) } }
+        if let held = hot.held(version: space.version) { return try body(0, held.matrix, held.squaredNorms) }
+        guard hot.admits(bytes: space.rawBytes) else { return try Self.forEachBlock(tx, space: space) { try body($0, $1, nil) } }
         var whole = Matrix<Float>(rows: space.rowCount, columns: space.dimension)
         try whole.withUnsafeMutableElements { out in
             try Self.forEachBlock(tx, space: space) { first, block in
@@ -69,6 +138,6 @@ extension LatentStore {
             }
         }
         hot.insert(whole, version: space.version)
-        try body(0, whole)
+        try body(0, whole, hot.held(version: space.version)?.squaredNorms)
     }
 }

@@ -288,7 +288,7 @@ extension LatentStore {
     /// index when `mode` allows and there is one, else by scanning every row (`exactScan`).
     /// The one place that chooses between indexed and exact search: `knn` calls it.
     static func neighbours(_ tx: any StorageTransaction, target: SpaceRecord, queries: Matrix<Float>, k: Int, metric: Metric,
-                           mode: SearchMode, exactScan: () throws -> [[Neighbor]]) throws -> ([[Neighbor]], [SearchReport]) {
+                           mode: SearchMode, hot: HotSpaces? = nil, exactScan: () throws -> [[Neighbor]]) throws -> ([[Neighbor]], [SearchReport]) {
         func exact(_ reason: String) throws -> ([[Neighbor]], [SearchReport]) {
             (try exactScan(), Array(repeating: .exact(rows: target.rowCount, reason: reason), count: queries.rows))
         }
@@ -301,7 +301,10 @@ extension LatentStore {
             return try exact(record == nil ? "no index" : "stale index")
         }
         let nprobe = if case let .nprobe(n) = mode { n } else { record.defaultNProbe }
-        let quantizer = try quantizer(of: record)
+        // An index is never rewritten in place (a rebuild is a new row): its id and build time name its centroids.
+        let key = "\(record.id)|\(record.createdAt)|\(record.spaceVersion)"
+        let quantizer = try hot?.quantizer(key: key) ?? quantizer(of: record)
+        hot?.insert(quantizer, key: key)
         var search = try ProbedSearch(queries: queries, probes: try quantizer.probe(queries, nprobe: nprobe, metric: metric), k: k, metric: metric)
         try tx.forEachIndexBlock(indexID: record.id, lists: search.listsToRead) { location, numbers, data in
             let (rows, block) = try decodeIndexBlock(record, location, rowNumbers: numbers, data: data)

@@ -76,9 +76,9 @@ extension LatentStore {
                 results = search.results()
                 reports = Array(repeating: .exact(rows: target.rowCount, reason: "csls"), count: q.vectors.rows)
             } else {
-                (results, reports) = try Self.neighbours(tx, target: target, queries: q.vectors, k: k, metric: metric, mode: mode) {
+                (results, reports) = try Self.neighbours(tx, target: target, queries: q.vectors, k: k, metric: metric, mode: mode, hot: hot) {
                     var accumulator = try NeighborAccumulator(queries: q.vectors, k: k, metric: metric)
-                    try scan(tx, target) { first, block in try accumulator.add(block: block, firstRow: first) }
+                    try scan(tx, target) { first, block, norms in try accumulator.add(block: block, firstRow: first, squaredNorms: norms) }
                     return accumulator.results()
                 }
             }

@@ -94,10 +94,10 @@ extension LatentStore {
         }
         for (a, b) in zip(stops, stops.dropFirst()) {
             if let direct = cached.first(where: { $0.sourceSpace == a.description && $0.targetSpace == b.description }) {
-                legs.append(try Self.decodeTranslator(direct))
+                legs.append(try decodedTranslator(direct))
                 fingerprints.append(direct.fingerprint)
             } else if spec.method == .estimator(.ortho), spec.refine == 0, let reverse = cached.first(where: { $0.sourceSpace == b.description && $0.targetSpace == a.description }) {
-                legs.append(try Self.decodeTranslator(reverse).inverse())
+                legs.append(try decodedTranslator(reverse).inverse())
                 fingerprints.append("inverse(\(reverse.fingerprint.prefix(12)))")
             } else if let anchors {
                 let (summary, translator) = try fit(FitRequest(from: a, to: b, anchors: anchors, spec: spec))
@@ -146,7 +146,7 @@ extension LatentStore {
         guard unknown.isEmpty else {
             throw LatentError(.unknownKeys(unknown, space: from.description))
         }
-        if let held = hot?.matrix(version: space.version) { return (held.gatherRows(rows.map { $0! }), keys) }
+        if let held = try held(tx, space) { return (held.gatherRows(rows.map { $0! }), keys) }
         return (try Self.gather(tx, space: space, rows: rows.map { $0! }), keys)
     }
 

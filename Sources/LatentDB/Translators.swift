@@ -131,6 +131,15 @@ extension LatentStore {
         return bytes.withUnsafeBytes { hex(xxh64($0, seed: 0)) + hex(xxh64($0, seed: 0x9E37_79B9_7F4A_7C15)) }
     }
 
+    /// A stored translator decoded, or the one a long-lived process decoded before: a fingerprint
+    /// names what it was fitted from, so a held translator is never stale.
+    func decodedTranslator(_ record: TranslatorRecord) throws -> Translator {
+        if let held = hot?.translator(fingerprint: record.fingerprint) { return held }
+        let translator = try Self.decodeTranslator(record)
+        hot?.insert(translator, fingerprint: record.fingerprint)
+        return translator
+    }
+
     static func decodeTranslator(_ record: TranslatorRecord) throws -> Translator {
         let translator = try TranslatorParameters.decode(record.parameters)
         guard translator.sourceDimension == record.sourceDimension, translator.targetDimension == record.targetDimension else {
@@ -139,15 +148,30 @@ extension LatentStore {
         return translator
     }
 
-    /// Rows of `space` at `rows` (any order), streamed block by block.
+    /// Rows of `space` at `rows` (any order): only the blocks that hold them are read and decoded,
+    /// so a few query rows of a large space cost a few blocks, not the whole space.
     static func gather(_ tx: any StorageTransaction, space: SpaceRecord, rows: [Int]) throws -> Matrix<Float> {
         var wanted: [Int: [Int]] = [:]  // space row → positions in the output
         for (position, row) in rows.enumerated() { wanted[row, default: []].append(position) }
         var out = Matrix<Float>(rows: rows.count, columns: space.dimension)
+        guard !rows.isEmpty else { return out }
         let d = space.dimension
-        try forEachBlock(tx, space: space) { first, block in
+        let locations = try tx.blockLocations(spaceID: space.id)
+        let needed = locations.filter { location in
+            // Few rows: look each up; many: one pass over the block's range.
+            rows.count < location.rowCount
+                ? wanted.keys.contains { $0 >= location.firstRow && $0 < location.firstRow + location.rowCount }
+                : (location.firstRow ..< location.firstRow + location.rowCount).contains { wanted[$0] != nil }
+        }
+        let missing = Set(wanted.keys).subtracting(needed.flatMap { $0.firstRow ..< $0.firstRow + $0.rowCount })
+        guard missing.isEmpty else {
+            throw LatentError(.blockRowTotal(space: space.name.description, rows: locations.reduce(0) { $0 + $1.rowCount }, expected: space.rowCount))
+        }
+        var elements: [Float] = []
+        try tx.forEachBlock(spaceID: space.id, indices: needed.map(\.index)) { location, bytes in
+            let block = try decode(bytes, location: location, space: space, reusing: &elements)
             for local in 0..<block.rows {
-                guard let positions = wanted[first + local] else { continue }
+                guard let positions = wanted[location.firstRow + local] else { continue }
                 for position in positions {
                     out.elements.replaceSubrange(position * d ..< (position + 1) * d, with: block.elements[local * d ..< (local + 1) * d])
                 }
@@ -192,10 +216,16 @@ extension LatentStore {
     /// Returns the cached translator for the request, or fits, stores and returns a new one.
     public func fit(_ request: FitRequest) throws -> (summary: FitSummary, translator: Translator) {
         let spec = request.spec
-        let prepared = try read { tx -> (SpaceRecord, SpaceRecord, AnchorSetRecord, String, TranslatorRecord?, Matrix<Float>?, Matrix<Float>?, (source: Matrix<Float>, target: Matrix<Float>)?) in
+        var held: (summary: FitSummary, translator: Translator)? = nil
+        let prepared = try read { tx -> (SpaceRecord, SpaceRecord, AnchorSetRecord, String, TranslatorRecord?, Matrix<Float>?, Matrix<Float>?, (source: Matrix<Float>, target: Matrix<Float>)?)? in
             let from = try tx.space(request.from), to = try tx.space(request.to)
             let set = try tx.anchorSet(named: request.anchors)
             let fingerprint = Self.fingerprint(sourceVersion: from.version, targetVersion: to.version, anchorHash: set.hash, spec: spec)
+            // The fingerprint names the versions, anchors and spec it was fitted from: a held fit is the stored one.
+            if !request.refit, let fit = hot?.fit(fingerprint: fingerprint) {
+                held = fit
+                return nil
+            }
             if !request.refit, let cached = try tx.translator(fingerprint: fingerprint) {
                 return (from, to, set, fingerprint, cached, nil, nil, nil)
             }
@@ -204,11 +234,13 @@ extension LatentStore {
             return (from, to, set, fingerprint, nil, try Self.gather(tx, space: from, rows: rows.source),
                     try Self.gather(tx, space: to, rows: rows.target), pools)
         }
-        let (from, to, set, fingerprint, cached, sourceAnchors, targetAnchors, pools) = prepared
+        guard let (from, to, set, fingerprint, cached, sourceAnchors, targetAnchors, pools) = prepared else { return held! }
         if let cached {
             let report = (try? JSONDecoder().decode(StoredFitReport.self, from: Data(cached.report.utf8)))
                 ?? StoredFitReport(fitSeconds: 0, residualMSE: .nan, effectiveRank: .nan, singularValues: [])
-            return (Self.summary(cached, report: report, cached: true, spec: spec), try Self.decodeTranslator(cached))
+            let fit = (Self.summary(cached, report: report, cached: true, spec: spec), try decodedTranslator(cached))
+            hot?.insert(fit: fit, fingerprint: fingerprint)
+            return fit
         }
         let start = Date()
         let outcome = try Self.fit(spec, source: sourceAnchors!, target: targetAnchors!, unpaired: pools)
@@ -225,6 +257,7 @@ extension LatentStore {
             parameters: TranslatorParameters.encode(outcome.translator), report: Self.json(report), origin: "fitted",
             createdAt: ISO8601DateFormatter().string(from: Date()), libraryVersion: Self.libraryVersion)
         try write { try $0.saveTranslator(record) }
+        hot?.insert(fit: (Self.summary(record, report: report, cached: true, spec: spec), outcome.translator), fingerprint: fingerprint)
         return (Self.summary(record, report: report, cached: false, spec: spec), outcome.translator)
     }
 
@@ -286,7 +319,7 @@ extension LatentStore {
     public func translator(_ id: String) throws -> (record: TranslatorSummary, translator: Translator) {
         let record = try read { try $0.translator(matching: id) }
         let summary = try translators().first { $0.fingerprint == record.fingerprint }!
-        return (summary, try Self.decodeTranslator(record))
+        return (summary, try decodedTranslator(record))
     }
 }
 
@@ -328,7 +361,7 @@ extension LatentStore {
     public func cachedTranslator(from: SpaceName, to: SpaceName, method: FitSpec.Method? = nil,
                                  scaling: Scaling? = nil) throws -> (path: TranslationPath, choice: CachedTranslatorChoice) {
         let (record, choice) = try cachedTranslatorRecord(from: from, to: to, method: method, scaling: scaling)
-        return (TranslationPath(legs: [try Self.decodeTranslator(record)], fingerprints: [record.fingerprint]), choice)
+        return (TranslationPath(legs: [try decodedTranslator(record)], fingerprints: [record.fingerprint]), choice)
     }
 
     func cachedTranslatorRecord(from: SpaceName, to: SpaceName, method: FitSpec.Method?,

@@ -71,7 +71,10 @@ public struct NeighborAccumulator: Sendable {
     ///
     /// - Throws: `NeighborSearchError` if the block's dimension differs from the queries', or
     ///   a row holds NaN/Inf (found through its scores; the accumulator should then be dropped).
-    public mutating func add(block: Matrix<Float>, firstRow: Int) throws(NeighborSearchError) {
+    /// `squaredNorms`, when given, are the block's rows' ‖x‖² computed earlier (a space held in
+    /// memory keeps them): cosine and L2 then read the rows once, for the products, not twice.
+    public mutating func add(block: Matrix<Float>, firstRow: Int, squaredNorms: [Float]? = nil) throws(NeighborSearchError) {
+        if let squaredNorms { precondition(squaredNorms.count == block.rows, "\(squaredNorms.count) norms for \(block.rows) rows") }
         guard block.columns == queries.columns else {
             throw NeighborSearchError(.dimensionMismatch(what: "database", expected: queries.columns, found: block.columns))
         }
@@ -82,7 +85,7 @@ public struct NeighborAccumulator: Sendable {
         }
         rowsSeen += block.rows
         guard block.rows > 0, queries.rows > 0 else { return }
-        if let bad = block.elements.withUnsafeBufferPointer({ offer($0, rows: block.rows, firstRow: firstRow, ids: nil) }) {
+        if let bad = block.elements.withUnsafeBufferPointer({ offer($0, rows: block.rows, firstRow: firstRow, ids: nil, squaredNorms: squaredNorms) }) {
             let column = block.row(bad).firstIndex { !$0.isFinite }
             throw NeighborSearchError(.nonFinite(what: "database", row: firstRow + bad, column: column))
         }
@@ -123,14 +126,15 @@ public struct NeighborAccumulator: Sendable {
     /// Scores `rows` database rows against every query and keeps the best; returns the block
     /// row (0-based) of a non-finite score, if any. Row `j` is global row `ids[j]` when given,
     /// else `firstRow + j`.
-    private mutating func offer(_ db: UnsafeBufferPointer<Float>, rows: Int, firstRow: Int, ids: UnsafeBufferPointer<Int>?) -> Int? {
+    private mutating func offer(_ db: UnsafeBufferPointer<Float>, rows: Int, firstRow: Int, ids: UnsafeBufferPointer<Int>?,
+                                squaredNorms: [Float]? = nil) -> Int? {
         let d = queries.columns, nq = queries.rows, k = self.k
         let chunk = max(1, min(rows, blockRows))
         let tile = max(1, min(nq, tileScores / chunk))
         // Per database row terms: 1/‖x‖ (cosine) or ‖x‖² (L2), and the penalty.
         var rowTerms = [Float](repeating: 1, count: metric == .l2 || metric == .cosine ? rows : 0)
         for j in rowTerms.indices {
-            let x2 = squaredNorm(UnsafeBufferPointer(rebasing: db[j * d ..< (j + 1) * d]))
+            let x2 = squaredNorms?[j] ?? squaredNorm(UnsafeBufferPointer(rebasing: db[j * d ..< (j + 1) * d]))
             rowTerms[j] = metric == .l2 ? x2 : 1 / max(x2.squareRoot(), 1e-12)
         }
         var scores = [Float](repeating: 0, count: tile * chunk)

@@ -103,6 +103,9 @@ public protocol StorageTransaction {
     /// Streams the space's blocks in order; each block's bytes are copied by the caller into
     /// memory it owns (SQLite: straight from the file, no copy through a row).
     func forEachBlock(spaceID: Int64, reading body: (BlockLocation, StoredBlock) throws -> Void) throws
+    /// The blocks at `indices` (ascending) only, in that order: a few rows of a large space read
+    /// a few blocks, not all of them.
+    func forEachBlock(spaceID: Int64, indices: [Int], _ body: (BlockLocation, UnsafeRawBufferPointer) throws -> Void) throws
 
     // Anchor sets
     func anchorSets() throws -> [AnchorSetRecord]

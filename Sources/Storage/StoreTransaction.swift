@@ -246,6 +246,18 @@ public struct StoreTransaction: StorageTransaction {
         }
     }
 
+    public func forEachBlock(spaceID: Int64, indices: [Int], _ body: (BlockLocation, UnsafeRawBufferPointer) throws -> Void) throws {
+        let statement = try db.cachedStatement(sql: "SELECT idx, first_row, row_count, data FROM block WHERE space_id = ? AND idx = ?")
+        for index in indices {
+            guard let row = try Row.fetchOne(statement, arguments: [spaceID, index]) else {
+                throw StorageError(.corrupt, .storeCorrupt(path: location, detail: "block \(index) of space id \(spaceID) is missing"))
+            }
+            try row.withUnsafeData(named: "data") { data in
+                try (data ?? Data()).withUnsafeBytes { try body(Self.blockLocation(from: row), $0) }
+            }
+        }
+    }
+
     // MARK: Anchor sets
 
     private static let anchorColumns = """

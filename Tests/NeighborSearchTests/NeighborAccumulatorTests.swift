@@ -191,3 +191,21 @@ func oneQueryDotProductsMatchFloat64(depth: Int) {
         #expect(abs(Double(out[j]) - (-2 * exact)) <= 1e-5 * max(magnitude, 1), "row \(j) depth \(depth)")
     }
 }
+
+@Test("norms computed earlier give the answer norms computed per block give", arguments: Metric.allCases)
+func precomputedNorms(metric: Metric) throws {
+    var rng = SeededGenerator(seed: 91)
+    let database = rng.matrix(300, 16), queries = rng.matrix(5, 16)
+    let naive = (0..<queries.rows).map { naiveScores(queries.row($0), database, metric) }
+    let norms = (0..<database.rows).map { r in database.row(r).reduce(Float(0)) { $0 + $1 * $1 } }
+    var accumulator = try NeighborAccumulator(queries: queries, k: 10, metric: metric)
+    try accumulator.add(block: database, firstRow: 0, squaredNorms: norms)
+    for (q, found) in accumulator.results().enumerated() {
+        expectMatchesNaive(found, naive[q], k: 10, seed: 91, "\(metric) precomputed norms, query \(q)")
+    }
+    // Wrong norms must change cosine and L2 answers: the given norms are what is used.
+    guard metric != .innerProduct else { return }
+    var misled = try NeighborAccumulator(queries: queries, k: 10, metric: metric)
+    try misled.add(block: database, firstRow: 0, squaredNorms: norms.enumerated().map { $0.offset % 2 == 0 ? $0.element * 100 : $0.element })
+    #expect(misled.results() != accumulator.results())
+}

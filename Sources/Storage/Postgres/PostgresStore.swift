@@ -324,6 +324,16 @@ struct PostgresTransaction: StorageTransaction {
         }
     }
 
+    func forEachBlock(spaceID: Int64, indices: [Int], _ body: (BlockLocation, UnsafeRawBufferPointer) throws -> Void) throws {
+        let locations = Dictionary(uniqueKeysWithValues: try blockLocations(spaceID: spaceID).map { ($0.index, $0) })
+        for index in indices {
+            guard let location = locations[index] else {
+                throw StorageError(.corrupt, .storeCorrupt(path: self.location, detail: "block \(index) of space id \(spaceID) is missing"))
+            }
+            try withBlock(spaceID: spaceID, index: index) { try body(location, $0) }
+        }
+    }
+
     func forEachBlock(spaceID: Int64, reading body: (BlockLocation, StoredBlock) throws -> Void) throws {
         for location in try blockLocations(spaceID: spaceID) {
             try withBlock(spaceID: spaceID, index: location.index) { bytes in
