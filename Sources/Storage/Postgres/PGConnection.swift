@@ -79,8 +79,67 @@ final class PGConnection {
     /// The corresponding libpq function is `PQexecParams`.
     @discardableResult
     func query(_ sql: String, _ parameters: [Value] = []) throws(StorageError) -> PGResult {
-        // Text parameters travel as UTF-8 C strings, bytea as binary. The copies live until
-        // PQexecParams returns; a block's bytes are copied once (a few MiB: cheap beside the I/O).
+        try settle()
+        let result = Self.withParameters(parameters) { count, values, lengths, formats in
+            PQexecParams(conn, sql, count, nil, values, lengths, formats, 1)
+        }
+        return try check(result, sql: sql)
+    }
+
+    /// Sends one query without waiting for its rows, so that the server works on it while the
+    /// caller handles the previous result; ``receive()`` returns them. One query at a time; any
+    /// other statement meanwhile first reads this one's result and keeps it for ``receive()``.
+    /// The corresponding libpq function is `PQsendQueryParams`.
+    func send(_ sql: String, _ parameters: [Value] = []) throws(StorageError) {
+        try settle()
+        let sent = Self.withParameters(parameters) { count, values, lengths, formats in
+            PQsendQueryParams(conn, sql, count, nil, values, lengths, formats, 1)
+        }
+        guard sent == 1 else { throw failure(nil) }
+        inFlight = .query(sql)
+    }
+
+    /// The rows of the query ``send(_:_:)`` sent. The corresponding libpq function is `PQgetResult`.
+    func receive() throws(StorageError) -> PGResult {
+        switch inFlight {
+        case let .query(sql):
+            inFlight = .none
+            return try check(nextResult(), sql: sql)
+        case let .received(result):
+            inFlight = .none
+            return try result.get()
+        case .none, .copyIn:
+            preconditionFailure("receive() without a query sent")
+        }
+    }
+
+    /// Reads and drops the result of a query sent and never received (its caller failed).
+    func discardSent() {
+        switch inFlight {
+        case .query:
+            inFlight = .none
+            while let result = PQgetResult(conn) { PQclear(result) }
+        case .received:
+            inFlight = .none
+        case .none, .copyIn:
+            break
+        }
+    }
+
+    /// The result of the query in progress, draining the protocol's trailing NULL: libpq allows
+    /// the next query only after it.
+    private func nextResult() -> OpaquePointer? {
+        let first = PQgetResult(conn)
+        while let extra = PQgetResult(conn) { PQclear(extra) }
+        return first
+    }
+
+    /// Text parameters travel as UTF-8 C strings, bytea as binary, straight from the caller's
+    /// memory (libpq copies them into its output buffer).
+    private static func withParameters<R>(
+        _ parameters: [Value],
+        _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> R
+    ) -> R {
         let values: [UnsafeMutableRawBufferPointer?] = parameters.map { value in
             let bytes: Data?
             switch value {
@@ -98,12 +157,12 @@ final class PGConnection {
         let pointers: [UnsafePointer<CChar>?] = values.map { $0.map { UnsafePointer($0.baseAddress!.assumingMemoryBound(to: CChar.self)) } }
         let formats: [Int32] = parameters.map { if case .bytes = $0 { 1 } else { 0 } }
         let lengths: [Int32] = values.map { Int32($0?.count ?? 0) }
-        let result = PQexecParams(conn, sql, Int32(parameters.count), nil, pointers, lengths, formats, 1)
-        return try check(result, sql: sql)
+        return body(Int32(parameters.count), pointers, lengths, formats)
     }
 
     /// Runs SQL text without parameters (migrations, transaction control).
     func execute(_ sql: String) throws(StorageError) {
+        try settle()
         _ = try check(PQexec(conn, sql), sql: sql)
     }
 
@@ -119,28 +178,110 @@ final class PGConnection {
         }
     }
 
-    /// Streams `data` into the server with `COPY … FROM STDIN (FORMAT binary)`.
-    /// The corresponding libpq functions are `PQputCopyData`, `PQputCopyEnd` and `PQgetResult`.
-    func copyIn(_ sql: String, _ data: Data) throws(StorageError) {
-        _ = try query(sql)
-        var sent = true
-        data.withUnsafeBytes { raw in
-            var offset = 0
-            let chunk = 1 << 20
-            while offset < raw.count && sent {
-                let count = min(chunk, raw.count - offset)
-                sent = PQputCopyData(conn, raw.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self), Int32(count)) == 1
-                offset += count
-            }
+    // MARK: Streaming
+
+    /// What is under way on the connection between two calls.
+    private enum InFlight {
+        case none
+        /// A `COPY … FROM STDIN` that rows are streamed into (its SQL).
+        case copyIn(String)
+        /// A query sent by ``send(_:_:)`` whose result has not been read.
+        case query(String)
+        /// Its result, read because another statement needed the connection.
+        case received(Result<PGResult, StorageError>)
+    }
+    private var inFlight = InFlight.none
+
+    /// The `COPY` that ``putCopyData(_:)`` streams into, if one is open.
+    var openCopy: String? {
+        if case let .copyIn(sql) = inFlight { return sql }
+        return nil
+    }
+
+    /// Makes the connection ready for the next statement: an open COPY is ended (its errors
+    /// surface here, inside the transaction, before any COMMIT), a query sent ahead is read.
+    private func settle() throws(StorageError) {
+        switch inFlight {
+        case .none, .received:
+            return
+        case let .query(sql):
+            let result = nextResult()
+            inFlight = .received(Result { () throws(StorageError) -> PGResult in try check(result, sql: sql) })
+        case .copyIn:
+            inFlight = .none
+            try endCopy(abandoning: false)
         }
-        let ended = PQputCopyEnd(conn, sent ? nil : "client failed to send data") == 1
+    }
+
+    /// Starts `COPY … FROM STDIN (FORMAT binary)` and sends the format's header; rows follow
+    /// with ``putCopyData(_:)``, and the next statement on the connection ends the COPY.
+    func beginCopy(_ sql: String) throws(StorageError) {
+        _ = try query(sql)
+        inFlight = .copyIn(sql)
+        try putCopyData(PGCopyBuffer.header)
+    }
+
+    /// Streams bytes of the open COPY (any split: rows need not align with calls). Blocks while
+    /// the server is behind, so the caller never holds more than libpq's buffer.
+    /// The corresponding libpq function is `PQputCopyData`.
+    func putCopyData(_ bytes: UnsafeRawBufferPointer) throws(StorageError) {
+        precondition(openCopy != nil, "putCopyData without an open COPY")
+        var offset = 0
+        let chunk = 1 << 20
+        while offset < bytes.count {
+            let count = min(chunk, bytes.count - offset)
+            guard PQputCopyData(conn, bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self), Int32(count)) == 1 else {
+                inFlight = .none
+                let error = failure(nil)
+                try? endCopy(abandoning: true)
+                throw error
+            }
+            offset += count
+        }
+    }
+
+    func putCopyData(_ data: Data) throws(StorageError) {
+        let failed: StorageError? = data.withUnsafeBytes { raw in
+            do throws(StorageError) { try putCopyData(raw) } catch { return error }
+            return nil
+        }
+        if let failed { throw failed }
+    }
+
+    /// Ends the open COPY; `abandoning` makes the server discard it (the transaction then
+    /// rolls back). The corresponding libpq functions are `PQputCopyEnd` and `PQgetResult`.
+    private func endCopy(abandoning: Bool) throws(StorageError) {
+        let ended = PQputCopyEnd(conn, abandoning ? "abandoned by the client" : nil) == 1
         var firstError: StorageError?
         while let result = PQgetResult(conn) {
             if PQresultStatus(result) != PGRES_COMMAND_OK, firstError == nil { firstError = failure(result) }
             PQclear(result)
         }
         if let firstError { throw firstError }
-        guard sent && ended else { throw failure(nil) }
+        guard ended else { throw failure(nil) }
+    }
+
+    /// Drops whatever is under way (the transaction failed and is about to roll back): an open
+    /// COPY is abandoned, a query sent ahead is read and dropped.
+    func abandon() {
+        switch inFlight {
+        case .copyIn:
+            inFlight = .none
+            try? endCopy(abandoning: true)
+        case .query, .received:
+            discardSent()
+        case .none:
+            break
+        }
+    }
+
+    /// Streams `data` into the server with `COPY … FROM STDIN (FORMAT binary)` (a complete
+    /// stream, header included) and ends the COPY.
+    func copyIn(_ sql: String, _ data: Data) throws(StorageError) {
+        _ = try query(sql)
+        inFlight = .copyIn(sql)
+        try putCopyData(data)
+        try settle()
     }
 
     /// Bytes of this session's last error, as a catalogued failure.
@@ -242,10 +383,12 @@ final class PGResult {
 struct PGCopyBuffer {
     private(set) var data = Data()
 
-    init() {
-        data = Data([0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00])  // "PGCOPY\n\377\r\n\0"
-        append(UInt32(0))  // flags
-        append(UInt32(0))  // header extension length
+    /// The signature "PGCOPY\n\377\r\n\0", no flags, no header extension.
+    static let header = Data([0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00, 0, 0, 0, 0, 0, 0, 0, 0])
+
+    /// A stream's start (the header), or with `header: false` rows for a COPY already begun.
+    init(header: Bool = true) {
+        if header { data = Self.header }
     }
 
     private mutating func append<I: FixedWidthInteger>(_ value: I) {
@@ -258,6 +401,10 @@ struct PGCopyBuffer {
         append(Int32(8))
         append(Int64(value))
     }
+
+    /// A bytea field's length; its bytes follow separately (``PGConnection/putCopyData(_:)``),
+    /// so that a block is never copied into the row.
+    mutating func byteaLength(_ count: Int) { append(Int32(count)) }
 
     mutating func text(_ value: String?) {
         guard let value else { return append(Int32(-1)) }
