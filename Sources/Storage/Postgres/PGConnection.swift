@@ -90,14 +90,27 @@ final class PGConnection {
     /// caller handles the previous result; ``receive()`` returns them. One query at a time; any
     /// other statement meanwhile first reads this one's result and keeps it for ``receive()``.
     /// The corresponding libpq function is `PQsendQueryParams`.
+    /// `sql` is prepared once per session (statements sent per block are then neither parsed nor
+    /// planned again). The corresponding libpq functions are `PQprepare` and `PQsendQueryPrepared`.
     func send(_ sql: String, _ parameters: [Value] = []) throws(StorageError) {
         try settle()
+        let name: String
+        if let known = prepared[sql] {
+            name = known
+        } else {
+            name = "latentdb_\(prepared.count + 1)"
+            _ = try check(PQprepare(conn, name, sql, Int32(parameters.count), nil), sql: sql)
+            prepared[sql] = name
+        }
         let sent = Self.withParameters(parameters) { count, values, lengths, formats in
-            PQsendQueryParams(conn, sql, count, nil, values, lengths, formats, 1)
+            PQsendQueryPrepared(conn, name, count, values, lengths, formats, 1)
         }
         guard sent == 1 else { throw failure(nil) }
         inFlight = .query(sql)
     }
+
+    /// Statements prepared in this session (they outlive transactions, even rolled-back ones).
+    private var prepared: [String: String] = [:]
 
     /// The rows of the query ``send(_:_:)`` sent. The corresponding libpq function is `PQgetResult`.
     func receive() throws(StorageError) -> PGResult {

@@ -343,6 +343,15 @@ struct PostgresTransaction: StorageTransaction {
         }
     }
 
+    /// One block by itself, when a caller wants a few blocks rather than a stream.
+    private func withBlock<T>(spaceID: Int64, index: Int, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+        let r = try connection.query(Self.blockQuery, [.int(Int(spaceID)), .int(index)])
+        guard r.count == 1 else {
+            throw StorageError(.corrupt, .storeCorrupt(path: location, detail: "block \(index) of space id \(spaceID) vanished inside its transaction"))
+        }
+        return try body(r.bytes(0, "data"))
+    }
+
     func forEachBlock(spaceID: Int64, _ body: (BlockLocation, UnsafeRawBufferPointer) throws -> Void) throws {
         try forEachStoredBlock(spaceID: spaceID, body)
     }
