@@ -222,12 +222,19 @@ final class PGConnection {
             inFlight = .received(Result { () throws(StorageError) -> PGResult in try check(result, sql: sql) })
         case .copyIn:
             inFlight = .none
-            try endCopy(abandoning: false)
+            try closeCopy(abandoning: false)
         }
     }
 
+    /// Ends the open COPY now, so that its errors (a duplicate key) surface at the caller.
+    func endCopy() throws(StorageError) {
+        guard openCopy != nil else { return }
+        try settle()
+    }
+
     /// Starts `COPY … FROM STDIN (FORMAT binary)` and sends the format's header; rows follow
-    /// with ``putCopyData(_:)``, and the next statement on the connection ends the COPY.
+    /// with ``putCopyData(_:)`` (``PGCopyBuffer``), and ``endCopy()`` or the next statement on
+    /// the connection sends the trailer and ends the COPY.
     func beginCopy(_ sql: String) throws(StorageError) {
         _ = try query(sql)
         inFlight = .copyIn(sql)
@@ -246,7 +253,7 @@ final class PGConnection {
             guard PQputCopyData(conn, bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self), Int32(count)) == 1 else {
                 inFlight = .none
                 let error = failure(nil)
-                try? endCopy(abandoning: true)
+                try? closeCopy(abandoning: true)
                 throw error
             }
             offset += count
@@ -261,10 +268,24 @@ final class PGConnection {
         if let failed { throw failed }
     }
 
-    /// Ends the open COPY; `abandoning` makes the server discard it (the transaction then
-    /// rolls back). The corresponding libpq functions are `PQputCopyEnd` and `PQgetResult`.
-    private func endCopy(abandoning: Bool) throws(StorageError) {
-        let ended = PQputCopyEnd(conn, abandoning ? "abandoned by the client" : nil) == 1
+    /// Sends the rows `buffer` holds and empties it.
+    func putCopyData(_ buffer: inout PGCopyBuffer) throws(StorageError) {
+        let failed: StorageError? = buffer.bytes.withUnsafeBytes { raw in
+            do throws(StorageError) { try putCopyData(raw) } catch { return error }
+            return nil
+        }
+        if let failed { throw failed }
+        buffer.removeAll()
+    }
+
+    /// Ends the open COPY (already marked closed); `abandoning` makes the server discard it
+    /// (the transaction then rolls back), else the trailer goes first.
+    /// The corresponding libpq functions are `PQputCopyEnd` and `PQgetResult`.
+    private func closeCopy(abandoning: Bool) throws(StorageError) {
+        let trailed = abandoning || PGCopyBuffer.trailer.withUnsafeBytes { raw in
+            PQputCopyData(conn, raw.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(raw.count)) == 1
+        }
+        let ended = trailed && PQputCopyEnd(conn, abandoning ? "abandoned by the client" : nil) == 1
         var firstError: StorageError?
         while let result = PQgetResult(conn) {
             if PQresultStatus(result) != PGRES_COMMAND_OK, firstError == nil { firstError = failure(result) }
@@ -280,21 +301,12 @@ final class PGConnection {
         switch inFlight {
         case .copyIn:
             inFlight = .none
-            try? endCopy(abandoning: true)
+            try? closeCopy(abandoning: true)
         case .query, .received:
             discardSent()
         case .none:
             break
         }
-    }
-
-    /// Streams `data` into the server with `COPY … FROM STDIN (FORMAT binary)` (a complete
-    /// stream, header included) and ends the COPY.
-    func copyIn(_ sql: String, _ data: Data) throws(StorageError) {
-        _ = try query(sql)
-        inFlight = .copyIn(sql)
-        try putCopyData(data)
-        try settle()
     }
 
     /// Bytes of this session's last error, as a catalogued failure.
@@ -391,21 +403,26 @@ final class PGResult {
     }
 }
 
-/// `COPY … FROM STDIN (FORMAT binary)` input: the header, then each row's fields as
-/// big-endian length + bytes (PostgreSQL manual, "COPY", binary format).
+/// Rows of `COPY … FROM STDIN (FORMAT binary)`: each row's fields as big-endian length + bytes
+/// (PostgreSQL manual, "COPY", binary format). The connection sends the header and trailer.
 struct PGCopyBuffer {
-    private(set) var data = Data()
+    private(set) var bytes: [UInt8] = []
 
     /// The signature "PGCOPY\n\377\r\n\0", no flags, no header extension.
     static let header = Data([0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00, 0, 0, 0, 0, 0, 0, 0, 0])
+    /// A field count of -1.
+    static let trailer: [UInt8] = [0xFF, 0xFF]
 
-    /// A stream's start (the header), or with `header: false` rows for a COPY already begun.
-    init(header: Bool = true) {
-        if header { data = Self.header }
-    }
+    /// Rows are sent once this many bytes are buffered, so that the server inserts while the
+    /// rest are built.
+    static let flushBytes = 1 << 20
+
+    var isFull: Bool { bytes.count >= Self.flushBytes }
+
+    mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
 
     private mutating func append<I: FixedWidthInteger>(_ value: I) {
-        withUnsafeBytes(of: value.bigEndian) { data.append(contentsOf: $0) }
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
     mutating func beginRow(fields: Int) { append(Int16(fields)) }
@@ -421,11 +438,8 @@ struct PGCopyBuffer {
 
     mutating func text(_ value: String?) {
         guard let value else { return append(Int32(-1)) }
-        let utf8 = Array(value.utf8)
+        let utf8 = value.utf8
         append(Int32(utf8.count))
-        data.append(contentsOf: utf8)
+        bytes.append(contentsOf: utf8)
     }
-
-    /// The trailer; the buffer is complete after this.
-    mutating func finish() { append(Int16(-1)) }
 }

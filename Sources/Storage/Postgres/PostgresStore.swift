@@ -231,7 +231,8 @@ struct PostgresTransaction: StorageTransaction {
             INSERT INTO dataset (name, item_count, keys_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id
             """, [.text(name), .int(items.count), .text(keysHash), .text(Self.timestamp())])
         let id = r.int(0, "id")
-        // Binary COPY: 100,000 items in one round trip, no per-row statements.
+        // Binary COPY: 100,000 items in one round trip, no per-row statements, sent as they are built.
+        try connection.beginCopy("COPY item (dataset_id, row, key, label, split) FROM STDIN (FORMAT binary)")
         var copy = PGCopyBuffer()
         for (row, item) in items.enumerated() {
             copy.beginRow(fields: 5)
@@ -240,9 +241,10 @@ struct PostgresTransaction: StorageTransaction {
             copy.text(item.key)
             copy.text(item.label)
             copy.text(item.split)
+            if copy.isFull { try connection.putCopyData(&copy) }
         }
-        copy.finish()
-        try connection.copyIn("COPY item (dataset_id, row, key, label, split) FROM STDIN (FORMAT binary)", copy.data)
+        try connection.putCopyData(&copy)
+        try connection.endCopy()
         return DatasetRecord(id: Int64(id), name: name, itemCount: items.count, keysHash: keysHash)
     }
 
@@ -285,14 +287,14 @@ struct PostgresTransaction: StorageTransaction {
     /// encoded and sent, with no statement and no round trip per block.
     func appendBlock(spaceID: Int64, location: BlockLocation, data: Data) throws {
         if connection.openCopy != Self.blockCopy { try connection.beginCopy(Self.blockCopy) }
-        var row = PGCopyBuffer(header: false)
+        var row = PGCopyBuffer()
         row.beginRow(fields: 5)
         row.int(Int(spaceID))
         row.int(location.index)
         row.int(location.firstRow)
         row.int(location.rowCount)
         row.byteaLength(data.count)
-        try connection.putCopyData(row.data)
+        try connection.putCopyData(&row)
         try connection.putCopyData(data)
     }
 
@@ -400,6 +402,7 @@ struct PostgresTransaction: StorageTransaction {
             """, [.text(new.name), .int(Int(new.sourceDatasetID)), .int(Int(new.targetDatasetID)), .text(new.sourceSpace),
                   .text(new.targetSpace), .text(new.sampler), .text(new.options), .int(new.pairs.count), .text(new.hash),
                   .text(new.createdAt ?? Self.timestamp())])
+        try connection.beginCopy("COPY anchor_pair (anchor_set_id, position, source_key, target_key) FROM STDIN (FORMAT binary)")
         var copy = PGCopyBuffer()
         for (position, pair) in new.pairs.enumerated() {
             copy.beginRow(fields: 4)
@@ -407,9 +410,10 @@ struct PostgresTransaction: StorageTransaction {
             copy.int(position)
             copy.text(pair.source)
             copy.text(pair.target)
+            if copy.isFull { try connection.putCopyData(&copy) }
         }
-        copy.finish()
-        try connection.copyIn("COPY anchor_pair (anchor_set_id, position, source_key, target_key) FROM STDIN (FORMAT binary)", copy.data)
+        try connection.putCopyData(&copy)
+        try connection.endCopy()
         return try anchorSet(named: new.name)
     }
 
