@@ -87,12 +87,12 @@ final class PGConnection {
     }
 
     /// Sends one query without waiting for its rows, so that the server works on it while the
-    /// caller handles the previous result; ``receive()`` returns them. One query at a time; any
-    /// other statement meanwhile first reads this one's result and keeps it for ``receive()``.
-    /// The corresponding libpq function is `PQsendQueryParams`.
-    /// `sql` is prepared once per session (statements sent per block are then neither parsed nor
-    /// planned again). The corresponding libpq functions are `PQprepare` and `PQsendQueryPrepared`.
-    func send(_ sql: String, _ parameters: [Value] = []) throws(StorageError) {
+    /// caller handles the previous result; ``receive(_:)`` with the ticket returns them. One
+    /// query is in flight at a time: any other statement (or query sent) meanwhile first reads
+    /// its result and keeps it for its ticket, so scans may nest and interleave with writes.
+    /// `sql` is prepared once per session, so a statement sent per block is neither parsed nor
+    /// planned again. The corresponding libpq functions are `PQprepare` and `PQsendQueryPrepared`.
+    func send(_ sql: String, _ parameters: [Value] = []) throws(StorageError) -> Int {
         try settle()
         let name: String
         if let known = prepared[sql] {
@@ -106,36 +106,33 @@ final class PGConnection {
             PQsendQueryPrepared(conn, name, count, values, lengths, formats, 1)
         }
         guard sent == 1 else { throw failure(nil) }
-        inFlight = .query(sql)
+        lastTicket += 1
+        inFlight = .query(sql, ticket: lastTicket)
+        return lastTicket
     }
 
     /// Statements prepared in this session (they outlive transactions, even rolled-back ones).
     private var prepared: [String: String] = [:]
+    private var lastTicket = 0
+    /// Results of sent queries read before their ``receive(_:)``, by ticket.
+    private var early: [Int: Result<PGResult, StorageError>] = [:]
 
     /// The rows of the query ``send(_:_:)`` sent. The corresponding libpq function is `PQgetResult`.
-    func receive() throws(StorageError) -> PGResult {
-        switch inFlight {
-        case let .query(sql):
-            inFlight = .none
-            return try check(nextResult(), sql: sql)
-        case let .received(result):
-            inFlight = .none
-            return try result.get()
-        case .none, .copyIn:
-            preconditionFailure("receive() without a query sent")
+    func receive(_ ticket: Int) throws(StorageError) -> PGResult {
+        if let result = early.removeValue(forKey: ticket) { return try result.get() }
+        guard case let .query(sql, pending) = inFlight, pending == ticket else {
+            preconditionFailure("receive(\(ticket)) of a query not sent or already received")
         }
+        inFlight = .none
+        return try check(nextResult(), sql: sql)
     }
 
-    /// Reads and drops the result of a query sent and never received (its caller failed).
-    func discardSent() {
-        switch inFlight {
-        case .query:
+    /// Drops the result of a query sent and not received (its caller failed).
+    func discard(_ ticket: Int) {
+        early[ticket] = nil
+        if case let .query(_, pending) = inFlight, pending == ticket {
             inFlight = .none
             while let result = PQgetResult(conn) { PQclear(result) }
-        case .received:
-            inFlight = .none
-        case .none, .copyIn:
-            break
         }
     }
 
@@ -147,8 +144,7 @@ final class PGConnection {
         return first
     }
 
-    /// Text parameters travel as UTF-8 C strings, bytea as binary, straight from the caller's
-    /// memory (libpq copies them into its output buffer).
+    /// Text parameters travel as UTF-8 C strings, bytea as binary; the copies live for the call.
     private static func withParameters<R>(
         _ parameters: [Value],
         _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> R
@@ -199,9 +195,7 @@ final class PGConnection {
         /// A `COPY … FROM STDIN` that rows are streamed into (its SQL).
         case copyIn(String)
         /// A query sent by ``send(_:_:)`` whose result has not been read.
-        case query(String)
-        /// Its result, read because another statement needed the connection.
-        case received(Result<PGResult, StorageError>)
+        case query(String, ticket: Int)
     }
     private var inFlight = InFlight.none
 
@@ -215,11 +209,12 @@ final class PGConnection {
     /// surface here, inside the transaction, before any COMMIT), a query sent ahead is read.
     private func settle() throws(StorageError) {
         switch inFlight {
-        case .none, .received:
+        case .none:
             return
-        case let .query(sql):
+        case let .query(sql, ticket):
+            inFlight = .none
             let result = nextResult()
-            inFlight = .received(Result { () throws(StorageError) -> PGResult in try check(result, sql: sql) })
+            early[ticket] = Result { () throws(StorageError) -> PGResult in try check(result, sql: sql) }
         case .copyIn:
             inFlight = .none
             try closeCopy(abandoning: false)
@@ -296,17 +291,18 @@ final class PGConnection {
     }
 
     /// Drops whatever is under way (the transaction failed and is about to roll back): an open
-    /// COPY is abandoned, a query sent ahead is read and dropped.
+    /// COPY is abandoned, queries sent ahead are read and dropped.
     func abandon() {
         switch inFlight {
         case .copyIn:
             inFlight = .none
             try? closeCopy(abandoning: true)
-        case .query, .received:
-            discardSent()
+        case let .query(_, ticket):
+            discard(ticket)
         case .none:
             break
         }
+        early.removeAll()
     }
 
     /// Bytes of this session's last error, as a catalogued failure.

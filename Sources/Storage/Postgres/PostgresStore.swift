@@ -331,12 +331,12 @@ struct PostgresTransaction: StorageTransaction {
     private func forEachStoredBlock(spaceID: Int64, _ body: (BlockLocation, UnsafeRawBufferPointer) throws -> Void) throws {
         let locations = try blockLocations(spaceID: spaceID)
         guard let first = locations.first else { return }
-        defer { connection.discardSent() }
-        try connection.send(Self.blockQuery, [.int(Int(spaceID)), .int(first.index)])
+        var next = try connection.send(Self.blockQuery, [.int(Int(spaceID)), .int(first.index)])
+        defer { connection.discard(next) }
         for (position, location) in locations.enumerated() {
-            let r = try connection.receive()
+            let r = try connection.receive(next)
             if position + 1 < locations.count {
-                try connection.send(Self.blockQuery, [.int(Int(spaceID)), .int(locations[position + 1].index)])
+                next = try connection.send(Self.blockQuery, [.int(Int(spaceID)), .int(locations[position + 1].index)])
             }
             guard r.count == 1 else {
                 throw StorageError(.corrupt, .storeCorrupt(path: self.location, detail: "block \(location.index) of space id \(spaceID) vanished inside its transaction"))
