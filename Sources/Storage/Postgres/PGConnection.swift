@@ -79,8 +79,76 @@ final class PGConnection {
     /// The corresponding libpq function is `PQexecParams`.
     @discardableResult
     func query(_ sql: String, _ parameters: [Value] = []) throws(StorageError) -> PGResult {
-        // Text parameters travel as UTF-8 C strings, bytea as binary. The copies live until
-        // PQexecParams returns; a block's bytes are copied once (a few MiB: cheap beside the I/O).
+        try settle()
+        let result = Self.withParameters(parameters) { count, values, lengths, formats in
+            PQexecParams(conn, sql, count, nil, values, lengths, formats, 1)
+        }
+        return try check(result, sql: sql)
+    }
+
+    /// Sends one query without waiting for its rows, so that the server works on it while the
+    /// caller handles the previous result; ``receive(_:)`` with the ticket returns them. One
+    /// query is in flight at a time: any other statement (or query sent) meanwhile first reads
+    /// its result and keeps it for its ticket, so scans may nest and interleave with writes.
+    /// `sql` is prepared once per session, so a statement sent per block is neither parsed nor
+    /// planned again. The corresponding libpq functions are `PQprepare` and `PQsendQueryPrepared`.
+    func send(_ sql: String, _ parameters: [Value] = []) throws(StorageError) -> Int {
+        try settle()
+        let name: String
+        if let known = prepared[sql] {
+            name = known
+        } else {
+            name = "latentdb_\(prepared.count + 1)"
+            _ = try check(PQprepare(conn, name, sql, Int32(parameters.count), nil), sql: sql)
+            prepared[sql] = name
+        }
+        let sent = Self.withParameters(parameters) { count, values, lengths, formats in
+            PQsendQueryPrepared(conn, name, count, values, lengths, formats, 1)
+        }
+        guard sent == 1 else { throw failure(nil) }
+        lastTicket += 1
+        inFlight = .query(sql, ticket: lastTicket)
+        return lastTicket
+    }
+
+    /// Statements prepared in this session (they outlive transactions, even rolled-back ones).
+    private var prepared: [String: String] = [:]
+    private var lastTicket = 0
+    /// Results of sent queries read before their ``receive(_:)``, by ticket.
+    private var early: [Int: Result<PGResult, StorageError>] = [:]
+
+    /// The rows of the query ``send(_:_:)`` sent. The corresponding libpq function is `PQgetResult`.
+    func receive(_ ticket: Int) throws(StorageError) -> PGResult {
+        if let result = early.removeValue(forKey: ticket) { return try result.get() }
+        guard case let .query(sql, pending) = inFlight, pending == ticket else {
+            preconditionFailure("receive(\(ticket)) of a query not sent or already received")
+        }
+        inFlight = .none
+        return try check(nextResult(), sql: sql)
+    }
+
+    /// Drops the result of a query sent and not received (its caller failed).
+    func discard(_ ticket: Int) {
+        early[ticket] = nil
+        if case let .query(_, pending) = inFlight, pending == ticket {
+            inFlight = .none
+            while let result = PQgetResult(conn) { PQclear(result) }
+        }
+    }
+
+    /// The result of the query in progress, draining the protocol's trailing NULL: libpq allows
+    /// the next query only after it.
+    private func nextResult() -> OpaquePointer? {
+        let first = PQgetResult(conn)
+        while let extra = PQgetResult(conn) { PQclear(extra) }
+        return first
+    }
+
+    /// Text parameters travel as UTF-8 C strings, bytea as binary; the copies live for the call.
+    private static func withParameters<R>(
+        _ parameters: [Value],
+        _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> R
+    ) -> R {
         let values: [UnsafeMutableRawBufferPointer?] = parameters.map { value in
             let bytes: Data?
             switch value {
@@ -98,12 +166,12 @@ final class PGConnection {
         let pointers: [UnsafePointer<CChar>?] = values.map { $0.map { UnsafePointer($0.baseAddress!.assumingMemoryBound(to: CChar.self)) } }
         let formats: [Int32] = parameters.map { if case .bytes = $0 { 1 } else { 0 } }
         let lengths: [Int32] = values.map { Int32($0?.count ?? 0) }
-        let result = PQexecParams(conn, sql, Int32(parameters.count), nil, pointers, lengths, formats, 1)
-        return try check(result, sql: sql)
+        return body(Int32(parameters.count), pointers, lengths, formats)
     }
 
     /// Runs SQL text without parameters (migrations, transaction control).
     func execute(_ sql: String) throws(StorageError) {
+        try settle()
         _ = try check(PQexec(conn, sql), sql: sql)
     }
 
@@ -119,28 +187,122 @@ final class PGConnection {
         }
     }
 
-    /// Streams `data` into the server with `COPY … FROM STDIN (FORMAT binary)`.
-    /// The corresponding libpq functions are `PQputCopyData`, `PQputCopyEnd` and `PQgetResult`.
-    func copyIn(_ sql: String, _ data: Data) throws(StorageError) {
-        _ = try query(sql)
-        var sent = true
-        data.withUnsafeBytes { raw in
-            var offset = 0
-            let chunk = 1 << 20
-            while offset < raw.count && sent {
-                let count = min(chunk, raw.count - offset)
-                sent = PQputCopyData(conn, raw.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self), Int32(count)) == 1
-                offset += count
-            }
+    // MARK: Streaming
+
+    /// What is under way on the connection between two calls.
+    private enum InFlight {
+        case none
+        /// A `COPY … FROM STDIN` that rows are streamed into (its SQL).
+        case copyIn(String)
+        /// A query sent by ``send(_:_:)`` whose result has not been read.
+        case query(String, ticket: Int)
+    }
+    private var inFlight = InFlight.none
+
+    /// The `COPY` that ``putCopyData(_:)`` streams into, if one is open.
+    var openCopy: String? {
+        if case let .copyIn(sql) = inFlight { return sql }
+        return nil
+    }
+
+    /// Makes the connection ready for the next statement: an open COPY is ended (its errors
+    /// surface here, inside the transaction, before any COMMIT), a query sent ahead is read.
+    private func settle() throws(StorageError) {
+        switch inFlight {
+        case .none:
+            return
+        case let .query(sql, ticket):
+            inFlight = .none
+            let result = nextResult()
+            early[ticket] = Result { () throws(StorageError) -> PGResult in try check(result, sql: sql) }
+        case .copyIn:
+            inFlight = .none
+            try closeCopy(abandoning: false)
         }
-        let ended = PQputCopyEnd(conn, sent ? nil : "client failed to send data") == 1
+    }
+
+    /// Ends the open COPY now, so that its errors (a duplicate key) surface at the caller.
+    func endCopy() throws(StorageError) {
+        guard openCopy != nil else { return }
+        try settle()
+    }
+
+    /// Starts `COPY … FROM STDIN (FORMAT binary)` and sends the format's header; rows follow
+    /// with ``putCopyData(_:)`` (``PGCopyBuffer``), and ``endCopy()`` or the next statement on
+    /// the connection sends the trailer and ends the COPY.
+    func beginCopy(_ sql: String) throws(StorageError) {
+        _ = try query(sql)
+        inFlight = .copyIn(sql)
+        try putCopyData(PGCopyBuffer.header)
+    }
+
+    /// Streams bytes of the open COPY (any split: rows need not align with calls). Blocks while
+    /// the server is behind, so the caller never holds more than libpq's buffer.
+    /// The corresponding libpq function is `PQputCopyData`.
+    func putCopyData(_ bytes: UnsafeRawBufferPointer) throws(StorageError) {
+        precondition(openCopy != nil, "putCopyData without an open COPY")
+        var offset = 0
+        let chunk = 1 << 20
+        while offset < bytes.count {
+            let count = min(chunk, bytes.count - offset)
+            guard PQputCopyData(conn, bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self), Int32(count)) == 1 else {
+                inFlight = .none
+                let error = failure(nil)
+                try? closeCopy(abandoning: true)
+                throw error
+            }
+            offset += count
+        }
+    }
+
+    func putCopyData(_ data: Data) throws(StorageError) {
+        let failed: StorageError? = data.withUnsafeBytes { raw in
+            do throws(StorageError) { try putCopyData(raw) } catch { return error }
+            return nil
+        }
+        if let failed { throw failed }
+    }
+
+    /// Sends the rows `buffer` holds and empties it.
+    func putCopyData(_ buffer: inout PGCopyBuffer) throws(StorageError) {
+        let failed: StorageError? = buffer.bytes.withUnsafeBytes { raw in
+            do throws(StorageError) { try putCopyData(raw) } catch { return error }
+            return nil
+        }
+        if let failed { throw failed }
+        buffer.removeAll()
+    }
+
+    /// Ends the open COPY (already marked closed); `abandoning` makes the server discard it
+    /// (the transaction then rolls back), else the trailer goes first.
+    /// The corresponding libpq functions are `PQputCopyEnd` and `PQgetResult`.
+    private func closeCopy(abandoning: Bool) throws(StorageError) {
+        let trailed = abandoning || PGCopyBuffer.trailer.withUnsafeBytes { raw in
+            PQputCopyData(conn, raw.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(raw.count)) == 1
+        }
+        let ended = trailed && PQputCopyEnd(conn, abandoning ? "abandoned by the client" : nil) == 1
         var firstError: StorageError?
         while let result = PQgetResult(conn) {
             if PQresultStatus(result) != PGRES_COMMAND_OK, firstError == nil { firstError = failure(result) }
             PQclear(result)
         }
         if let firstError { throw firstError }
-        guard sent && ended else { throw failure(nil) }
+        guard ended else { throw failure(nil) }
+    }
+
+    /// Drops whatever is under way (the transaction failed and is about to roll back): an open
+    /// COPY is abandoned, queries sent ahead are read and dropped.
+    func abandon() {
+        switch inFlight {
+        case .copyIn:
+            inFlight = .none
+            try? closeCopy(abandoning: true)
+        case let .query(_, ticket):
+            discard(ticket)
+        case .none:
+            break
+        }
+        early.removeAll()
     }
 
     /// Bytes of this session's last error, as a catalogued failure.
@@ -237,19 +399,26 @@ final class PGResult {
     }
 }
 
-/// `COPY … FROM STDIN (FORMAT binary)` input: the header, then each row's fields as
-/// big-endian length + bytes (PostgreSQL manual, "COPY", binary format).
+/// Rows of `COPY … FROM STDIN (FORMAT binary)`: each row's fields as big-endian length + bytes
+/// (PostgreSQL manual, "COPY", binary format). The connection sends the header and trailer.
 struct PGCopyBuffer {
-    private(set) var data = Data()
+    private(set) var bytes: [UInt8] = []
 
-    init() {
-        data = Data([0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00])  // "PGCOPY\n\377\r\n\0"
-        append(UInt32(0))  // flags
-        append(UInt32(0))  // header extension length
-    }
+    /// The signature "PGCOPY\n\377\r\n\0", no flags, no header extension.
+    static let header = Data([0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00, 0, 0, 0, 0, 0, 0, 0, 0])
+    /// A field count of -1.
+    static let trailer: [UInt8] = [0xFF, 0xFF]
+
+    /// Rows are sent once this many bytes are buffered, so that the server inserts while the
+    /// rest are built.
+    static let flushBytes = 1 << 20
+
+    var isFull: Bool { bytes.count >= Self.flushBytes }
+
+    mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
 
     private mutating func append<I: FixedWidthInteger>(_ value: I) {
-        withUnsafeBytes(of: value.bigEndian) { data.append(contentsOf: $0) }
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
     mutating func beginRow(fields: Int) { append(Int16(fields)) }
@@ -259,13 +428,14 @@ struct PGCopyBuffer {
         append(Int64(value))
     }
 
+    /// A bytea field's length; its bytes follow separately (``PGConnection/putCopyData(_:)``),
+    /// so that a block is never copied into the row.
+    mutating func byteaLength(_ count: Int) { append(Int32(count)) }
+
     mutating func text(_ value: String?) {
         guard let value else { return append(Int32(-1)) }
-        let utf8 = Array(value.utf8)
+        let utf8 = value.utf8
         append(Int32(utf8.count))
-        data.append(contentsOf: utf8)
+        bytes.append(contentsOf: utf8)
     }
-
-    /// The trailer; the buffer is complete after this.
-    mutating func finish() { append(Int16(-1)) }
 }

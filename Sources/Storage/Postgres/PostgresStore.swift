@@ -102,6 +102,7 @@ public final class PostgresStore: StorageBackend, @unchecked Sendable {
             try connection.execute("COMMIT")
             return result
         } catch {
+            connection.abandon()
             _ = try? connection.execute("ROLLBACK")
             throw error
         }
@@ -230,7 +231,8 @@ struct PostgresTransaction: StorageTransaction {
             INSERT INTO dataset (name, item_count, keys_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id
             """, [.text(name), .int(items.count), .text(keysHash), .text(Self.timestamp())])
         let id = r.int(0, "id")
-        // Binary COPY: 100,000 items in one round trip, no per-row statements.
+        // Binary COPY: 100,000 items in one round trip, no per-row statements, sent as they are built.
+        try connection.beginCopy("COPY item (dataset_id, row, key, label, split) FROM STDIN (FORMAT binary)")
         var copy = PGCopyBuffer()
         for (row, item) in items.enumerated() {
             copy.beginRow(fields: 5)
@@ -239,9 +241,10 @@ struct PostgresTransaction: StorageTransaction {
             copy.text(item.key)
             copy.text(item.label)
             copy.text(item.split)
+            if copy.isFull { try connection.putCopyData(&copy) }
         }
-        copy.finish()
-        try connection.copyIn("COPY item (dataset_id, row, key, label, split) FROM STDIN (FORMAT binary)", copy.data)
+        try connection.putCopyData(&copy)
+        try connection.endCopy()
         return DatasetRecord(id: Int64(id), name: name, itemCount: items.count, keysHash: keysHash)
     }
 
@@ -277,10 +280,22 @@ struct PostgresTransaction: StorageTransaction {
         return r.int64(0, "id")
     }
 
+    static let blockCopy = "COPY block (space_id, idx, first_row, row_count, data) FROM STDIN (FORMAT binary)"
+
+    /// Blocks stream into one binary COPY, which the next other statement ends (`finishSpace`
+    /// at the latest, inside the transaction): the server inserts one block while the next is
+    /// encoded and sent, with no statement and no round trip per block.
     func appendBlock(spaceID: Int64, location: BlockLocation, data: Data) throws {
-        // One statement per block of a few MiB: the round trip is noise beside the bytes.
-        try connection.query("INSERT INTO block (space_id, idx, first_row, row_count, data) VALUES ($1, $2, $3, $4, $5)",
-                             [.int(Int(spaceID)), .int(location.index), .int(location.firstRow), .int(location.rowCount), .bytes(data)])
+        if connection.openCopy != Self.blockCopy { try connection.beginCopy(Self.blockCopy) }
+        var row = PGCopyBuffer()
+        row.beginRow(fields: 5)
+        row.int(Int(spaceID))
+        row.int(location.index)
+        row.int(location.firstRow)
+        row.int(location.rowCount)
+        row.byteaLength(data.count)
+        try connection.putCopyData(&row)
+        try connection.putCopyData(data)
     }
 
     func finishSpace(spaceID: Int64, storedBytes: Int, version: String) throws {
@@ -308,10 +323,31 @@ struct PostgresTransaction: StorageTransaction {
         return (0..<r.count).map { BlockLocation(index: r.int($0, "idx"), firstRow: r.int($0, "first_row"), rowCount: r.int($0, "row_count")) }
     }
 
-    /// Each block is one statement, so that only one block is in memory at a time (libpq
-    /// buffers a whole result) and `body` may run other statements meanwhile.
+    private static let blockQuery = "SELECT data FROM block WHERE space_id = $1 AND idx = $2"
+
+    /// Each block is one statement, so that only a block or two are in memory at a time (libpq
+    /// buffers a whole result) and `body` may run other statements meanwhile. The next block's
+    /// query is sent before `body` sees this one, so the server reads it meanwhile.
+    private func forEachStoredBlock(spaceID: Int64, _ body: (BlockLocation, UnsafeRawBufferPointer) throws -> Void) throws {
+        let locations = try blockLocations(spaceID: spaceID)
+        guard let first = locations.first else { return }
+        var next = try connection.send(Self.blockQuery, [.int(Int(spaceID)), .int(first.index)])
+        defer { connection.discard(next) }
+        for (position, location) in locations.enumerated() {
+            let r = try connection.receive(next)
+            if position + 1 < locations.count {
+                next = try connection.send(Self.blockQuery, [.int(Int(spaceID)), .int(locations[position + 1].index)])
+            }
+            guard r.count == 1 else {
+                throw StorageError(.corrupt, .storeCorrupt(path: self.location, detail: "block \(location.index) of space id \(spaceID) vanished inside its transaction"))
+            }
+            try body(location, r.bytes(0, "data"))
+        }
+    }
+
+    /// One block by itself, when a caller wants a few blocks rather than a stream.
     private func withBlock<T>(spaceID: Int64, index: Int, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
-        let r = try connection.query("SELECT data FROM block WHERE space_id = $1 AND idx = $2", [.int(Int(spaceID)), .int(index)])
+        let r = try connection.query(Self.blockQuery, [.int(Int(spaceID)), .int(index)])
         guard r.count == 1 else {
             throw StorageError(.corrupt, .storeCorrupt(path: location, detail: "block \(index) of space id \(spaceID) vanished inside its transaction"))
         }
@@ -319,9 +355,7 @@ struct PostgresTransaction: StorageTransaction {
     }
 
     func forEachBlock(spaceID: Int64, _ body: (BlockLocation, UnsafeRawBufferPointer) throws -> Void) throws {
-        for location in try blockLocations(spaceID: spaceID) {
-            try withBlock(spaceID: spaceID, index: location.index) { try body(location, $0) }
-        }
+        try forEachStoredBlock(spaceID: spaceID, body)
     }
 
     func forEachBlock(spaceID: Int64, indices: [Int], _ body: (BlockLocation, UnsafeRawBufferPointer) throws -> Void) throws {
@@ -335,10 +369,8 @@ struct PostgresTransaction: StorageTransaction {
     }
 
     func forEachBlock(spaceID: Int64, reading body: (BlockLocation, StoredBlock) throws -> Void) throws {
-        for location in try blockLocations(spaceID: spaceID) {
-            try withBlock(spaceID: spaceID, index: location.index) { bytes in
-                try body(location, StoredBlock(count: bytes.count) { buffer in buffer.copyMemory(from: bytes) })
-            }
+        try forEachStoredBlock(spaceID: spaceID) { location, bytes in
+            try body(location, StoredBlock(count: bytes.count) { buffer in buffer.copyMemory(from: bytes) })
         }
     }
 
@@ -380,6 +412,7 @@ struct PostgresTransaction: StorageTransaction {
             """, [.text(new.name), .int(Int(new.sourceDatasetID)), .int(Int(new.targetDatasetID)), .text(new.sourceSpace),
                   .text(new.targetSpace), .text(new.sampler), .text(new.options), .int(new.pairs.count), .text(new.hash),
                   .text(new.createdAt ?? Self.timestamp())])
+        try connection.beginCopy("COPY anchor_pair (anchor_set_id, position, source_key, target_key) FROM STDIN (FORMAT binary)")
         var copy = PGCopyBuffer()
         for (position, pair) in new.pairs.enumerated() {
             copy.beginRow(fields: 4)
@@ -387,9 +420,10 @@ struct PostgresTransaction: StorageTransaction {
             copy.int(position)
             copy.text(pair.source)
             copy.text(pair.target)
+            if copy.isFull { try connection.putCopyData(&copy) }
         }
-        copy.finish()
-        try connection.copyIn("COPY anchor_pair (anchor_set_id, position, source_key, target_key) FROM STDIN (FORMAT binary)", copy.data)
+        try connection.putCopyData(&copy)
+        try connection.endCopy()
         return try anchorSet(named: new.name)
     }
 
