@@ -293,7 +293,7 @@ extension LatentStore {
             (try exactScan(), Array(repeating: .exact(rows: target.rowCount, reason: reason), count: queries.rows))
         }
         if mode == .exact { return try exact("--exact") }
-        let record = try tx.findIndex(space: target.name.description)
+        let record = try tx.findIndex(space: target.name.description, centroids: hot == nil)
         guard let record, record.spaceVersion == target.version else {
             if case .nprobe = mode {
                 throw LatentError(.noCurrentIndex(space: target.name.description, builtFor: record?.spaceVersion, current: target.version))
@@ -303,8 +303,20 @@ extension LatentStore {
         let nprobe = if case let .nprobe(n) = mode { n } else { record.defaultNProbe }
         // An index is never rewritten in place (a rebuild is a new row): its id and build time name its centroids.
         let key = "\(record.id)|\(record.createdAt)|\(record.spaceVersion)"
-        let quantizer = try hot?.quantizer(key: key) ?? quantizer(of: record)
-        hot?.insert(quantizer, key: key)
+        let quantizer: CoarseQuantizer
+        if let hot {
+            if let held = hot.quantizer(key: key) {
+                quantizer = held
+            } else {
+                guard let whole = try tx.findIndex(space: target.name.description, centroids: true), whole.id == record.id else {
+                    throw LatentError(.indexInconsistent(space: record.space, detail: "the index changed inside one read transaction"))
+                }
+                quantizer = try Self.quantizer(of: whole)
+                hot.insert(quantizer, key: key)
+            }
+        } else {
+            quantizer = try Self.quantizer(of: record)
+        }
         var search = try ProbedSearch(queries: queries, probes: try quantizer.probe(queries, nprobe: nprobe, metric: metric), k: k, metric: metric)
         try tx.forEachIndexBlock(indexID: record.id, lists: search.listsToRead) { location, numbers, data in
             let (rows, block) = try decodeIndexBlock(record, location, rowNumbers: numbers, data: data)

@@ -143,6 +143,9 @@ public protocol StorageTransaction {
     func indexes() throws -> [IndexRecord]
     /// The index of the space named `space`, or nil.
     func findIndex(space: String) throws -> IndexRecord?
+    /// ``findIndex(space:)`` with empty `centroids` when `centroids` is false: a process that
+    /// holds them decoded confirms which build is current without reading them again.
+    func findIndex(space: String, centroids: Bool) throws -> IndexRecord?
     /// Inserts the index row, replacing the space's previous index; list blocks follow with
     /// `appendIndexBlock`, then `finishIndex` records the calibration.
     func beginIndex(_ new: NewIndex) throws -> Int64

@@ -20,12 +20,17 @@ extension StoreTransaction {
 
     /// Every index, by space name.
     public func indexes() throws -> [IndexRecord] {
-        try Row.fetchAll(db, sql: "SELECT \(Self.indexColumns) FROM ivf_index ORDER BY space").map(Self.index(from:))
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(Self.indexColumns) FROM ivf_index ORDER BY space")).map(Self.index(from:))
     }
 
     /// The index of the space named `space` (current or stale), or nil.
     public func findIndex(space: String) throws -> IndexRecord? {
-        try Row.fetchOne(db, sql: "SELECT \(Self.indexColumns) FROM ivf_index WHERE space = ?", arguments: [space]).map(Self.index(from:))
+        try findIndex(space: space, centroids: true)
+    }
+
+    public func findIndex(space: String, centroids: Bool) throws -> IndexRecord? {
+        let columns = centroids ? Self.indexColumns : Self.indexColumns.replacingOccurrences(of: "centroids,", with: "x'' AS centroids,")
+        return try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(columns) FROM ivf_index WHERE space = ?"), arguments: [space]).map(Self.index(from:))
     }
 
     /// Inserts the index row (replacing the space's previous index, if any); blocks follow with
@@ -88,9 +93,9 @@ extension StoreTransaction {
 
     /// Block count, rows, bytes and rows per list of an index, without reading its blocks.
     public func indexStorage(indexID: Int64) throws -> IndexStorageSummary {
-        let lists = try Row.fetchAll(db, sql: """
+        let lists = try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT list, sum(row_count), count(*), sum(length(data) + length(row_numbers)) FROM ivf_block WHERE index_id = ? GROUP BY list
-            """, arguments: [indexID])
+            """), arguments: [indexID])
         var listRows: [Int: Int] = [:]
         var blocks = 0, rows = 0, bytes = 0
         for row in lists {
@@ -100,7 +105,7 @@ extension StoreTransaction {
             blocks += row[2] as Int
             bytes += row[3] as Int
         }
-        let centroidBytes = try Int.fetchOne(db, sql: "SELECT length(centroids) FROM ivf_index WHERE id = ?", arguments: [indexID]) ?? 0
+        let centroidBytes = try Int.fetchOne(try db.cachedStatement(sql: "SELECT length(centroids) FROM ivf_index WHERE id = ?"), arguments: [indexID]) ?? 0
         return IndexStorageSummary(blocks: blocks, rows: rows, storedBytes: bytes + centroidBytes, listRows: listRows)
     }
 }

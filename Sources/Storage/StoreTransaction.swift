@@ -14,9 +14,9 @@ public struct StoreTransaction: StorageTransaction {
     }
 
     func schemaSQL() throws -> [String] {
-        try String.fetchAll(db, sql: """
+        try String.fetchAll(try db.cachedStatement(sql: """
             SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type, name
-            """)
+            """))
     }
 
     // MARK: Spaces
@@ -35,18 +35,18 @@ public struct StoreTransaction: StorageTransaction {
     }
 
     public func spaces() throws -> [SpaceRecord] {
-        try Row.fetchAll(db, sql: """
+        try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT \(Self.spaceColumns) FROM space s JOIN model m ON m.id = s.model_id
             JOIN dataset d ON d.id = s.dataset_id ORDER BY m.name, d.name
-            """).map(Self.space(from:))
+            """)).map(Self.space(from:))
     }
 
     /// The space named `name`, or nil.
     public func findSpace(_ name: SpaceName) throws -> SpaceRecord? {
-        try Row.fetchOne(db, sql: """
+        try Row.fetchOne(try db.cachedStatement(sql: """
             SELECT \(Self.spaceColumns) FROM space s JOIN model m ON m.id = s.model_id
             JOIN dataset d ON d.id = s.dataset_id WHERE m.name = ? AND d.name = ?
-            """, arguments: [name.model, name.dataset]).map(Self.space(from:))
+            """), arguments: [name.model, name.dataset]).map(Self.space(from:))
     }
 
     // MARK: Datasets and items
@@ -60,12 +60,12 @@ public struct StoreTransaction: StorageTransaction {
     }
 
     public func dataset(named name: String) throws -> DatasetRecord? {
-        try Row.fetchOne(db, sql: "SELECT id, name, item_count, keys_hash FROM dataset WHERE name = ?", arguments: [name])
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT id, name, item_count, keys_hash FROM dataset WHERE name = ?"), arguments: [name])
             .map(Self.dataset(from:))
     }
 
     public func dataset(id: Int64) throws -> DatasetRecord {
-        guard let record = try Row.fetchOne(db, sql: "SELECT id, name, item_count, keys_hash FROM dataset WHERE id = ?", arguments: [id])
+        guard let record = try Row.fetchOne(try db.cachedStatement(sql: "SELECT id, name, item_count, keys_hash FROM dataset WHERE id = ?"), arguments: [id])
             .map(Self.dataset(from:)) else {
             throw StorageError(.corrupt, .storeInconsistent(path: path, .datasetMissing(id: id)))
         }
@@ -74,7 +74,7 @@ public struct StoreTransaction: StorageTransaction {
 
     /// The dataset's items in row order.
     public func items(datasetID: Int64) throws -> [ItemRecord] {
-        try Row.fetchAll(db, sql: "SELECT key, label, split FROM item WHERE dataset_id = ? ORDER BY row", arguments: [datasetID])
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT key, label, split FROM item WHERE dataset_id = ? ORDER BY row"), arguments: [datasetID])
             .map(Self.item(from:))
     }
 
@@ -151,7 +151,7 @@ public struct StoreTransaction: StorageTransaction {
     // MARK: Writing spaces
 
     private func modelID(named name: String) throws -> Int64 {
-        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE name = ?", arguments: [name]) { return id }
+        if let id = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT id FROM model WHERE name = ?"), arguments: [name]) { return id }
         try db.execute(sql: "INSERT INTO model (name, created_at) VALUES (?, ?)", arguments: [name, Self.timestamp()])
         return db.lastInsertedRowID
     }
@@ -187,7 +187,7 @@ public struct StoreTransaction: StorageTransaction {
         try db.execute(sql: "DELETE FROM space WHERE id = ?", arguments: [space.id])
         try db.execute(sql: "DELETE FROM model WHERE id NOT IN (SELECT model_id FROM space)")
         guard !keepDataset else { return false }
-        let others = try Int.fetchOne(db, sql: "SELECT count(*) FROM space WHERE dataset_id = ?", arguments: [space.datasetID]) ?? 0
+        let others = try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM space WHERE dataset_id = ?"), arguments: [space.datasetID]) ?? 0
         if others == 0 {
             try db.execute(sql: "DELETE FROM dataset WHERE id = ?", arguments: [space.datasetID])
             return true
@@ -202,7 +202,7 @@ public struct StoreTransaction: StorageTransaction {
     }
 
     public func blockLocations(spaceID: Int64) throws -> [BlockLocation] {
-        try Row.fetchAll(db, sql: "SELECT idx, first_row, row_count FROM block WHERE space_id = ? ORDER BY idx", arguments: [spaceID])
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT idx, first_row, row_count FROM block WHERE space_id = ? ORDER BY idx"), arguments: [spaceID])
             .map(Self.blockLocation(from:))
     }
 
@@ -272,21 +272,21 @@ public struct StoreTransaction: StorageTransaction {
     }
 
     public func anchorSets() throws -> [AnchorSetRecord] {
-        try Row.fetchAll(db, sql: """
+        try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT \(Self.anchorColumns) FROM anchor_set a JOIN dataset sd ON sd.id = a.source_dataset_id
             JOIN dataset td ON td.id = a.target_dataset_id ORDER BY a.name
-            """).map(Self.anchorSet(from:))
+            """)).map(Self.anchorSet(from:))
     }
 
     public func findAnchorSet(named name: String) throws -> AnchorSetRecord? {
-        try Row.fetchOne(db, sql: """
+        try Row.fetchOne(try db.cachedStatement(sql: """
             SELECT \(Self.anchorColumns) FROM anchor_set a JOIN dataset sd ON sd.id = a.source_dataset_id
             JOIN dataset td ON td.id = a.target_dataset_id WHERE a.name = ?
-            """, arguments: [name]).map(Self.anchorSet(from:))
+            """), arguments: [name]).map(Self.anchorSet(from:))
     }
 
     public func anchorPairs(setID: Int64) throws -> [(source: ItemKey, target: ItemKey)] {
-        try Row.fetchAll(db, sql: "SELECT source_key, target_key FROM anchor_pair WHERE anchor_set_id = ? ORDER BY position",
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT source_key, target_key FROM anchor_pair WHERE anchor_set_id = ? ORDER BY position"),
                          arguments: [setID]).map { (source: $0["source_key"], target: $0["target_key"]) }
     }
 
@@ -327,17 +327,17 @@ public struct StoreTransaction: StorageTransaction {
     }
 
     public func translators() throws -> [TranslatorRecord] {
-        try Row.fetchAll(db, sql: "SELECT \(Self.translatorColumns) FROM translator ORDER BY created_at, fingerprint")
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(Self.translatorColumns) FROM translator ORDER BY created_at, fingerprint"))
             .map(Self.translator(from:))
     }
 
     public func translator(fingerprint: String) throws -> TranslatorRecord? {
-        try Row.fetchOne(db, sql: "SELECT \(Self.translatorColumns) FROM translator WHERE fingerprint = ?", arguments: [fingerprint])
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.translatorColumns) FROM translator WHERE fingerprint = ?"), arguments: [fingerprint])
             .map(Self.translator(from:))
     }
 
     public func translators(prefixed prefix: String, limit: Int) throws -> [TranslatorRecord] {
-        try Row.fetchAll(db, sql: "SELECT \(Self.translatorColumns) FROM translator WHERE fingerprint LIKE ? ORDER BY fingerprint LIMIT ?",
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(Self.translatorColumns) FROM translator WHERE fingerprint LIKE ? ORDER BY fingerprint LIMIT ?"),
                          arguments: [prefix + "%", limit]).map(Self.translator(from:))
     }
 
@@ -361,12 +361,12 @@ public struct StoreTransaction: StorageTransaction {
     }
 
     public func decoder(fingerprint: String) throws -> DecoderRecord? {
-        try Row.fetchOne(db, sql: "SELECT fingerprint, space_version, kind, parameters, created_at, library_version FROM decoder WHERE fingerprint = ?",
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT fingerprint, space_version, kind, parameters, created_at, library_version FROM decoder WHERE fingerprint = ?"),
                          arguments: [fingerprint]).map(Self.decoder(from:))
     }
 
     public func decoders() throws -> [DecoderRecord] {
-        try Row.fetchAll(db, sql: "SELECT fingerprint, space_version, kind, parameters, created_at, library_version FROM decoder ORDER BY fingerprint")
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT fingerprint, space_version, kind, parameters, created_at, library_version FROM decoder ORDER BY fingerprint"))
             .map(Self.decoder(from:))
     }
 
@@ -378,15 +378,15 @@ public struct StoreTransaction: StorageTransaction {
     // MARK: Hubs
 
     public func hubs() throws -> [HubRecord] {
-        try String.fetchAll(db, sql: "SELECT name FROM hub ORDER BY name").compactMap { try hub(named: $0) }
+        try String.fetchAll(try db.cachedStatement(sql: "SELECT name FROM hub ORDER BY name")).compactMap { try hub(named: $0) }
     }
 
     public func hub(named name: String) throws -> HubRecord? {
-        guard let row = try Row.fetchOne(db, sql: """
+        guard let row = try Row.fetchOne(try db.cachedStatement(sql: """
             SELECT id, name, dimension, anchor_name, anchor_hash, anchor_count, scaling, report, created_at FROM hub WHERE name = ?
-            """, arguments: [name]) else { return nil }
+            """), arguments: [name]) else { return nil }
         let id: Int64 = row["id"]
-        let members = try Row.fetchAll(db, sql: "SELECT space, space_version, parameters FROM hub_member WHERE hub_id = ? ORDER BY position",
+        let members = try Row.fetchAll(try db.cachedStatement(sql: "SELECT space, space_version, parameters FROM hub_member WHERE hub_id = ? ORDER BY position"),
                                        arguments: [id])
             .map { HubRecord.Member(space: $0["space"], spaceVersion: $0["space_version"], parameters: [UInt8]($0["parameters"] as Data)) }
         return HubRecord(name: row["name"], dimension: row["dimension"], anchorName: row["anchor_name"], anchorHash: row["anchor_hash"],

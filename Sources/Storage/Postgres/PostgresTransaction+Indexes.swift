@@ -27,7 +27,12 @@ extension PostgresTransaction {
     }
 
     func findIndex(space: String) throws -> IndexRecord? {
-        Self.indexes(try connection.query("SELECT \(Self.indexColumns) FROM ivf_index WHERE space = $1", [.text(space)])).first
+        try findIndex(space: space, centroids: true)
+    }
+
+    func findIndex(space: String, centroids: Bool) throws -> IndexRecord? {
+        let columns = centroids ? Self.indexColumns : Self.indexColumns.replacingOccurrences(of: "centroids,", with: "''::bytea AS centroids,")
+        return Self.indexes(try connection.query("SELECT \(columns) FROM ivf_index WHERE space = $1", [.text(space)])).first
     }
 
     func beginIndex(_ new: NewIndex) throws -> Int64 {
