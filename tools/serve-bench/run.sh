@@ -6,12 +6,17 @@
 # queries/s), beside FAISS in-process on the same data and query (IndexFlatIP over the normalised
 # target, the query translated by the same kind of map first) and beside today's CLI (a fresh
 # process per query). Everything runs in one go on this machine; loopback only.
-# Usage: tools/serve-bench/run.sh [ROWS] [DIM] [SECONDS per client count]
+# With MODE `indexed` (tools/serve-bench/run.sh 1000000 384 10 indexed): b/big is
+# ../shared/bench/clustered.py's embedding-like data (tiled rows would give an index nothing to
+# separate), b/big gets an IVF index with the default lists and sample, queries go through it at
+# its default nprobe, and FAISS is IndexIVFFlat with the same lists, sample size and nprobe.
+# Usage: tools/serve-bench/run.sh [ROWS] [DIM] [SECONDS per client count] [exact|indexed]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rows=${1:-100000}
 dim=${2:-768}
 seconds=${3:-10}
+mode=${4:-exact}
 shared=${LATENTDB_SHARED:-../shared}
 venv=${BENCH_VENV:-$HOME/.venvs/bench}
 work=$(mktemp -d)
@@ -25,11 +30,15 @@ bin=$(swift build -c release --show-bin-path)/latentdb
 export LATENTDB_SERVER=$(swift build -c release --package-path server --show-bin-path)/latentdb-server
 export LATENTDB_PATH="$work/bench.db"
 
-python3 - "$rows" "$dim" "$work" "$shared/data/fortunes" <<'PY'
+if [ "$mode" = indexed ]; then python3 "$shared/bench/clustered.py" "$work/b.npy" --rows "$rows" --dim "$dim" >/dev/null; fi
+python3 - "$rows" "$dim" "$work" "$shared/data/fortunes" "$mode" <<'PY'
 import sys, numpy as np
-rows, dim, work, src = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
-base = np.hstack([np.load(f"{src}/e5.npy"), np.load(f"{src}/minilm.npy")]).astype(np.float32)
-b = np.ascontiguousarray(np.resize(base, (rows, base.shape[1]))[:, :dim])
+rows, dim, work, src, mode = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+if mode == "indexed":
+    b = np.load(f"{work}/b.npy")
+else:
+    base = np.hstack([np.load(f"{src}/e5.npy"), np.load(f"{src}/minilm.npy")]).astype(np.float32)
+    b = np.ascontiguousarray(np.resize(base, (rows, base.shape[1]))[:, :dim])
 rng = np.random.default_rng(0)
 rotation, _ = np.linalg.qr(rng.standard_normal((dim, dim)))
 a = (b @ rotation.astype(np.float32) + rng.normal(0, 0.01, b.shape).astype(np.float32)).astype(np.float32)
@@ -41,6 +50,11 @@ PY
 "$bin" register b/big --embeddings "$work/b.npy" --keys "$work/keys.txt" --quiet
 "$bin" anchors create anc --from a/big --to b/big --count 2000 --seed 0 --quiet
 "$bin" fit --from a/big --to b/big --anchors anc --quiet >/dev/null
+index="{}"
+if [ "$mode" = indexed ]; then
+  "$bin" index create b/big --seed 0 --quiet
+  index=$("$bin" index info b/big --json)
+fi
 
 port=$((20000 + RANDOM % 20000))
 "$bin" serve --port "$port" --memory 4GiB > "$work/server.log" 2>&1 &
@@ -49,9 +63,9 @@ for _ in $(seq 300); do curl -sf "localhost:$port/v1/health" >/dev/null && break
 
 faiss="{}"
 if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import faiss" 2>/dev/null; then
-  faiss=$("$venv/bin/python" - "$work" <<'PY'
+  faiss=$("$venv/bin/python" - "$work" "$index" <<'PY'
 import json, statistics, sys, time, numpy as np, faiss
-work = sys.argv[1]
+work, index_info = sys.argv[1], json.loads(sys.argv[2])
 a, b = np.load(f"{work}/a.npy"), np.load(f"{work}/b.npy")
 anchors = np.random.default_rng(0).choice(len(a), 2000, replace=False)
 # The same kind of map LatentDB fits: standard scaling, Procrustes, back to the target's scale.
@@ -59,9 +73,16 @@ ma, sa, mb, sb = a[anchors].mean(0), a[anchors].std(0, ddof=1), b[anchors].mean(
 sa[sa < 1e-6], sb[sb < 1e-6] = 1, 1  # a dead dimension passes unchanged, as in LatentDB's scaling
 u, _, vt = np.linalg.svd(((a[anchors] - ma) / sa).T @ ((b[anchors] - mb) / sb))
 w = (u @ vt).astype(np.float32)
-index = faiss.IndexFlatIP(b.shape[1])
-index.add(b / np.linalg.norm(b, axis=1, keepdims=True))
-out = {"faiss": faiss.__version__, "omp_threads": faiss.omp_get_max_threads()}
+unit = b / np.linalg.norm(b, axis=1, keepdims=True)
+if index_info:
+    lists, sample, nprobe = index_info["lists"], index_info["sample"], index_info["defaultNProbe"]
+    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(b.shape[1]), b.shape[1], lists, faiss.METRIC_INNER_PRODUCT)
+    index.train(unit[np.random.default_rng(0).choice(len(unit), sample, replace=False)])
+    index.nprobe = nprobe
+else:
+    index = faiss.IndexFlatIP(b.shape[1])
+index.add(unit)
+out = {"faiss": faiss.__version__, "omp_threads": faiss.omp_get_max_threads(), "index": type(index).__name__}
 for threads in sorted({1, faiss.omp_get_max_threads()}):
     faiss.omp_set_num_threads(threads)
     times = []
@@ -77,7 +98,7 @@ PY
 )
 fi
 
-python3 - "$port" "$rows" "$seconds" "$bin" "$faiss" <<'PY'
+python3 - "$port" "$rows" "$seconds" "$bin" "$faiss" "$mode" <<'PY'
 import http.client, json, multiprocessing as mp, statistics, subprocess, sys, time
 port, rows, seconds, binary, faiss = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4], json.loads(sys.argv[5])
 
@@ -120,7 +141,7 @@ for i in range(5):
                    check=True, stdout=subprocess.DEVNULL)
     cli.append(time.perf_counter() - start)
 cli_ms = statistics.median(cli) * 1e3
-print(f"one-query cross-model knn, exact, k=10, {rows} x target; load {open('/proc/loadavg').read().split()[0]}")
+print(f"one-query cross-model knn, {sys.argv[6]}, k=10, {rows} x target; load {open('/proc/loadavg').read().split()[0]}")
 print(f"{'path':28s} {'p50 ms':>9s} {'p99 ms':>9s} {'q/s':>8s}")
 for r in served:
     print(f"{'serve, ' + str(r['clients']) + ' client(s)':28s} {r['p50_ms']:9.2f} {r['p99_ms']:9.2f} {r['qps']:8.1f}")

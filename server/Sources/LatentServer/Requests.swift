@@ -17,6 +17,9 @@ struct QueryRequest: Decodable {
     var k: Int?
     var metric: String?
     var csls: Bool?
+    /// knn: lists of the target's index to probe; `exact`: scan every row even with an index.
+    var nprobe: Int?
+    var exact: Bool?
     var decoder: String?
     var refit: Bool?
 }
@@ -48,6 +51,17 @@ extension QueryRequest {
                 spec.scaling = parsed
             }
             return spec
+        }
+    }
+
+    /// How `knn` searches the target, by the CLI's rules for `--nprobe` and `--exact`.
+    var search: SearchMode {
+        get throws {
+            guard let nprobe else { return exact == true ? .exact : .automatic }
+            guard nprobe > 0 else { throw BadRequest(diagnostic: .requestFieldValue("nprobe", found: "\(nprobe)", expected: ["an integer of at least 1"])) }
+            if exact == true { throw BadRequest(diagnostic: .exactWithNProbe()) }
+            if csls == true { throw BadRequest(diagnostic: .cslsWithNProbe()) }
+            return .nprobe(nprobe)
         }
     }
 

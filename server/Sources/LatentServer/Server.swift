@@ -72,8 +72,10 @@ public struct LatentServer: Sendable {
                 guard let m = Metric(rawValue: name) else { throw BadRequest(diagnostic: .requestFieldValue("metric", found: name, expected: Metric.allCases.map(\.rawValue))) }
                 return m
             } ?? .cosine
+            let search = try body.search
             return try json(try await offload {
-                try env.store.knn(from: from, to: to, choice: choice, input: input, k: body.k ?? 10, metric: metric, csls: body.csls ?? false)
+                try env.store.knn(from: from, to: to, choice: choice, input: input, k: body.k ?? 10, metric: metric, csls: body.csls ?? false,
+                                  search: search)
             })
         },
         Route(.post, "/v1/classify") { request, _, env in
@@ -219,6 +221,8 @@ func decode(_ request: Request, maxBody: Int) async throws -> (QueryRequest, Mat
         (body.method, body.scaling, body.via_hub, body.metric, body.decoder) = (text("method"), text("scaling"), text("via_hub"), text("metric"), text("decoder"))
         body.k = text("k").flatMap(Int.init)
         body.csls = text("csls").map { $0 == "true" || $0 == "1" }
+        body.exact = text("exact").map { $0 == "true" || $0 == "1" }
+        body.nprobe = text("nprobe").flatMap(Int.init)
         body.via = text("via").map { $0.split(separator: ",").map(String.init) }
         return (body, rows)
     }

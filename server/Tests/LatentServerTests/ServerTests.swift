@@ -132,6 +132,29 @@ func knnResults(_ data: Data) -> [[String: Any]]? {
         #expect(NSArray(array: try #require(knnResults(again.body))).isEqual(to: printed))
     }
 
+    /// `nprobe` and `exact` search as `--nprobe` and `--exact` do, through the target's index.
+    @Test func indexedKnnAnswersWhatTheCLIAnswers() throws {
+        let server = try LiveServer()
+        try server.cli(["index", "create", "minilm/fortunes", "--lists", "16", "--seed", "0"])
+        #expect(server.lastCLIStatus == 0)
+        let query: [String: Any] = ["from": "e5/fortunes", "to": "minilm/fortunes", "anchors": "a500", "keys": ["3", "4"], "k": 5]
+        let base = ["knn", "--from", "e5/fortunes", "--to", "minilm/fortunes", "--anchors", "a500", "--key", "3", "--key", "4", "-k", "5", "--json"]
+        for (fields, flags) in [([String: Any](), [String]()), (["nprobe": 1], ["--nprobe", "1"]), (["exact": true], ["--exact"])] {
+            let answer = try server.post("/v1/knn", query.merging(fields) { $1 })
+            #expect(answer.status == 200, "\(fields): \(String(decoding: answer.body, as: UTF8.self))")
+            let served = try #require(knnResults(answer.body)), printed = try #require(knnResults(Data(try server.cli(base + flags).utf8)))
+            #expect(NSArray(array: served).isEqual(to: printed), "\(fields): server \(served) vs CLI \(printed)")
+            let search = served.first?["search"] as? [String: Any]
+            #expect(search?["mode"] as? String == (fields["exact"] != nil ? "exact" : "indexed"), "\(fields) searched \(search ?? [:])")
+            if fields["nprobe"] != nil { #expect(search?["nprobe"] as? Int == 1) }
+        }
+        let zero = try server.post("/v1/knn", query.merging(["nprobe": 0]) { $1 })
+        #expect(zero.status == 400 && zero.errorCode == "E0292", "\(zero.status) \(String(decoding: zero.body, as: UTF8.self))")
+        let both = try server.post("/v1/knn", query.merging(["nprobe": 2, "exact": true]) { $1 })
+        #expect(both.status == 400, "\(both.status) \(String(decoding: both.body, as: UTF8.self))")
+        #expect(try server.request("GET", "/v1/health").status == 200)
+    }
+
     @Test func readRoutesAnswerTheCLIsShapes() throws {
         let server = try LiveServer()
         let health = try server.request("GET", "/v1/health")
