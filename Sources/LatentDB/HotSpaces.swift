@@ -22,7 +22,8 @@ public final class HotSpaces: @unchecked Sendable {
     private var fitOrder: [String] = []
     private var quantizers: [String: CoarseQuantizer] = [:]
     private var quantizerOrder: [String] = []
-    static let translatorLimit = 64
+    /// How many translators, fits and index quantizers each are held (the most recent).
+    static let heldLimit = 64
 
     /// A cache holding at most `budget` bytes of float32 rows.
     public init(budget: Int) {
@@ -51,7 +52,7 @@ public final class HotSpaces: @unchecked Sendable {
         lock.withLock { translators[fingerprint] }
     }
 
-    /// Holds a decoded translator (the most recent `translatorLimit`; they are small beside spaces).
+    /// Holds a decoded translator (the most recent `heldLimit`; they are small beside spaces).
     func insert(_ translator: Translator, fingerprint: String) {
         lock.withLock { Self.hold(translator, fingerprint, in: &translators, order: &translatorOrder) }
     }
@@ -78,7 +79,7 @@ public final class HotSpaces: @unchecked Sendable {
     private static func hold<Value>(_ value: Value, _ key: String, in held: inout [String: Value], order: inout [String]) {
         if held[key] == nil {
             order.append(key)
-            if order.count > translatorLimit { held[order.removeFirst()] = nil }
+            if order.count > heldLimit { held[order.removeFirst()] = nil }
         }
         held[key] = value
     }

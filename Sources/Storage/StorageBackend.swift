@@ -142,9 +142,8 @@ public protocol StorageTransaction {
     /// Every index (current or stale), by space name.
     func indexes() throws -> [IndexRecord]
     /// The index of the space named `space`, or nil.
-    func findIndex(space: String) throws -> IndexRecord?
-    /// ``findIndex(space:)`` with empty `centroids` when `centroids` is false: a process that
-    /// holds them decoded confirms which build is current without reading them again.
+    /// With empty `centroids` when `centroids` is false: a process that holds them decoded
+    /// confirms which build is current without reading them again.
     func findIndex(space: String, centroids: Bool) throws -> IndexRecord?
     /// Inserts the index row, replacing the space's previous index; list blocks follow with
     /// `appendIndexBlock`, then `finishIndex` records the calibration.
@@ -163,6 +162,11 @@ public protocol StorageTransaction {
 }
 
 extension StorageTransaction {
+    /// The index of the space named `space`, centroids included, or nil.
+    public func findIndex(space: String) throws -> IndexRecord? {
+        try findIndex(space: space, centroids: true)
+    }
+
     /// The space named `name`; an unknown name is an error that lists what the store has.
     public func space(_ name: SpaceName) throws -> SpaceRecord {
         if let found = try findSpace(name) { return found }

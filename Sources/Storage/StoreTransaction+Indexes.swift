@@ -24,10 +24,6 @@ extension StoreTransaction {
     }
 
     /// The index of the space named `space` (current or stale), or nil.
-    public func findIndex(space: String) throws -> IndexRecord? {
-        try findIndex(space: space, centroids: true)
-    }
-
     public func findIndex(space: String, centroids: Bool) throws -> IndexRecord? {
         let columns = centroids ? Self.indexColumns : Self.indexColumns.replacingOccurrences(of: "centroids,", with: "x'' AS centroids,")
         return try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(columns) FROM ivf_index WHERE space = ?"), arguments: [space]).map(Self.index(from:))

@@ -26,10 +26,6 @@ extension PostgresTransaction {
         Self.indexes(try connection.query("SELECT \(Self.indexColumns) FROM ivf_index ORDER BY space COLLATE \"C\""))
     }
 
-    func findIndex(space: String) throws -> IndexRecord? {
-        try findIndex(space: space, centroids: true)
-    }
-
     func findIndex(space: String, centroids: Bool) throws -> IndexRecord? {
         let columns = centroids ? Self.indexColumns : Self.indexColumns.replacingOccurrences(of: "centroids,", with: "''::bytea AS centroids,")
         return Self.indexes(try connection.query("SELECT \(columns) FROM ivf_index WHERE space = $1", [.text(space)])).first
