@@ -323,7 +323,9 @@ final class PGConnection {
             return StorageError(.full, .storeFull(path: location))
         case "XX001", "XX002":
             return StorageError(.corrupt, .storeCorrupt(path: location, detail: message))
-        case _ where state.hasPrefix("08") || state.hasPrefix("57P"):
+        // No SQLSTATE: libpq failed on its side, before the server answered. Mid-COPY that is how a
+        // lost server shows while the status still reads OK ("server closed the connection").
+        case "", _ where state.hasPrefix("08") || state.hasPrefix("57P"):
             return StorageError(.io, .postgresConnectionLost(location: location, detail: message))
         default:
             return StorageError(.io, .storeIO(path: location, detail: message))
