@@ -13,7 +13,20 @@ import Translation
 public final class HotSpaces: @unchecked Sendable {
     public let budget: Int
     private let lock = NSLock()
-    private var entries: [String: (matrix: Matrix<Float>, squaredNorms: [Float], lastUse: UInt64)] = [:]
+    /// Rows held under the byte budget: whole spaces (keyed by version) and inverted lists of an
+    /// index (keyed by index build and list, with the rows' numbers in the space).
+    private struct HeldRows {
+        let matrix: Matrix<Float>
+        let squaredNorms: [Float]
+        let rowNumbers: [Int]?
+        var lastUse: UInt64
+        /// What the budget counts: the rows, their ‖x‖² and their row numbers.
+        var bytes: Int {
+            matrix.elements.count * MemoryLayout<Float>.size + squaredNorms.count * MemoryLayout<Float>.size
+                + (rowNumbers?.count ?? 0) * MemoryLayout<Int>.size
+        }
+    }
+    private var entries: [String: HeldRows] = [:]
     private var clock: UInt64 = 0
     private var used = 0
     private var translators: [String: Translator] = [:]
@@ -25,7 +38,7 @@ public final class HotSpaces: @unchecked Sendable {
     /// How many translators, fits and index quantizers each are held (the most recent).
     static let heldLimit = 64
 
-    /// A cache holding at most `budget` bytes of float32 rows.
+    /// A cache holding at most `budget` bytes of float32 rows (with their norms and row numbers).
     public init(budget: Int) {
         precondition(budget >= 0, "a negative memory budget")
         self.budget = budget
@@ -39,12 +52,20 @@ public final class HotSpaces: @unchecked Sendable {
 
     /// The rows of space version `version` and their ‖x‖² (computed once, when inserted), if held.
     func held(version: String) -> (matrix: Matrix<Float>, squaredNorms: [Float])? {
-        lock.withLock {
-            guard let entry = entries[version] else { return nil }
-            clock += 1
-            entries[version]!.lastUse = clock
-            return (entry.matrix, entry.squaredNorms)
-        }
+        lock.withLock { touch("space|" + version).map { ($0.matrix, $0.squaredNorms) } }
+    }
+
+    /// List `list` of the index build `index` (see ``LatentStore/neighbours``): its rows' numbers in
+    /// the space, the rows and their ‖x‖², if held.
+    func list(_ list: Int, of index: String) -> (rows: [Int], block: Matrix<Float>, squaredNorms: [Float])? {
+        lock.withLock { touch("list|\(index)|\(list)").map { ($0.rowNumbers ?? [], $0.matrix, $0.squaredNorms) } }
+    }
+
+    private func touch(_ key: String) -> HeldRows? {
+        guard entries[key] != nil else { return nil }
+        clock += 1
+        entries[key]!.lastUse = clock
+        return entries[key]
     }
 
     /// The decoded translator `fingerprint`, if held.
@@ -84,25 +105,41 @@ public final class HotSpaces: @unchecked Sendable {
         held[key] = value
     }
 
-    /// Whether a space of `bytes` can be held at all (larger than the budget: never cached).
-    func admits(bytes: Int) -> Bool { bytes <= budget }
+    /// Whether a space of `rows` × `columns` can be held at all, with its norms (larger than the
+    /// budget: never cached).
+    func admits(rows: Int, columns: Int) -> Bool { rows * (columns + 1) * MemoryLayout<Float>.size <= budget }
 
     /// Holds `matrix` as version `version`, evicting the least recently used until it fits.
     func insert(_ matrix: Matrix<Float>, version: String) {
-        let size = matrix.elements.count * MemoryLayout<Float>.size
-        guard admits(bytes: size) else { return }
-        let norms = matrix.elements.withUnsafeBufferPointer { e in
-            (0..<matrix.rows).map { squaredNorm(UnsafeBufferPointer(rebasing: e[$0 * matrix.columns ..< ($0 + 1) * matrix.columns])) }
-        }
+        hold(HeldRows(matrix: matrix, squaredNorms: Self.squaredNorms(matrix), rowNumbers: nil, lastUse: 0), key: "space|" + version)
+    }
+
+    /// Holds list `list` of index build `index` (`rows[i]` is the space row of `block` row `i`).
+    func insert(list: Int, of index: String, rows: [Int], block: Matrix<Float>) {
+        precondition(rows.count == block.rows, "\(rows.count) row numbers for \(block.rows) rows")
+        hold(HeldRows(matrix: block, squaredNorms: Self.squaredNorms(block), rowNumbers: rows, lastUse: 0), key: "list|\(index)|\(list)")
+    }
+
+    private func hold(_ entry: HeldRows, key: String) {
+        let size = entry.bytes
+        guard size <= budget else { return }
         lock.withLock {
-            if entries[version] != nil { return }
+            if entries[key] != nil { return }
             while used + size > budget, let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
-                used -= oldest.value.matrix.elements.count * MemoryLayout<Float>.size
+                used -= oldest.value.bytes
                 entries[oldest.key] = nil
             }
             clock += 1
-            entries[version] = (matrix, norms, clock)
+            var entry = entry
+            entry.lastUse = clock
+            entries[key] = entry
             used += size
+        }
+    }
+
+    private static func squaredNorms(_ matrix: Matrix<Float>) -> [Float] {
+        matrix.elements.withUnsafeBufferPointer { e in
+            (0..<matrix.rows).map { squaredNorm(UnsafeBufferPointer(rebasing: e[$0 * matrix.columns ..< ($0 + 1) * matrix.columns])) }
         }
     }
 }
@@ -118,7 +155,7 @@ extension LatentStore {
     /// The whole of `space` from the hot state, decoded into it first when the budget admits it;
     /// nil without hot state or when the space is larger than the budget.
     func held(_ tx: any StorageTransaction, _ space: SpaceRecord) throws -> Matrix<Float>? {
-        guard let hot, hot.admits(bytes: space.rawBytes) else { return nil }
+        guard let hot, hot.admits(rows: space.rowCount, columns: space.dimension) else { return nil }
         if let held = hot.matrix(version: space.version) { return held }
         var whole: Matrix<Float>? = nil
         try scan(tx, space) { _, block, _ in whole = block }
@@ -129,7 +166,7 @@ extension LatentStore {
     func scan(_ tx: any StorageTransaction, _ space: SpaceRecord, _ body: (Int, Matrix<Float>, [Float]?) throws -> Void) throws {
         guard let hot else { return try Self.forEachBlock(tx, space: space) { try body($0, $1, nil) } }
         if let held = hot.held(version: space.version) { return try body(0, held.matrix, held.squaredNorms) }
-        guard hot.admits(bytes: space.rawBytes) else { return try Self.forEachBlock(tx, space: space) { try body($0, $1, nil) } }
+        guard hot.admits(rows: space.rowCount, columns: space.dimension) else { return try Self.forEachBlock(tx, space: space) { try body($0, $1, nil) } }
         var whole = Matrix<Float>(rows: space.rowCount, columns: space.dimension)
         try whole.withUnsafeMutableElements { out in
             try Self.forEachBlock(tx, space: space) { first, block in

@@ -318,9 +318,33 @@ extension LatentStore {
             quantizer = try Self.quantizer(of: record)
         }
         var search = try ProbedSearch(queries: queries, probes: try quantizer.probe(queries, nprobe: nprobe, metric: metric), k: k, metric: metric)
-        try tx.forEachIndexBlock(indexID: record.id, lists: search.listsToRead) { location, numbers, data in
-            let (rows, block) = try decodeIndexBlock(record, location, rowNumbers: numbers, data: data)
-            try search.add(list: location.list, block: block, rows: rows)
+        if let hot {
+            // Held lists are scored from memory; the others are read, held (a list may be several
+            // blocks: gathered first) and then scored, so a warm server reads no list block at all.
+            var missing: [Int] = []
+            for list in search.listsToRead {
+                if let held = hot.list(list, of: key) {
+                    try search.add(list: list, block: held.block, rows: held.rows, squaredNorms: held.squaredNorms)
+                } else {
+                    missing.append(list)
+                }
+            }
+            var gathered: [Int: (rows: [Int], block: Matrix<Float>)] = [:]
+            try tx.forEachIndexBlock(indexID: record.id, lists: missing) { location, numbers, data in
+                let (rows, block) = try decodeIndexBlock(record, location, rowNumbers: numbers, data: data)
+                gathered[location.list, default: ([], Matrix(rows: 0, columns: record.dimension))].rows += rows
+                gathered[location.list]!.block.appendRows(block)
+            }
+            for list in missing {
+                let (rows, block) = gathered[list] ?? ([], Matrix(rows: 0, columns: record.dimension))
+                hot.insert(list: list, of: key, rows: rows, block: block)
+                try search.add(list: list, block: block, rows: rows, squaredNorms: hot.list(list, of: key)?.squaredNorms)
+            }
+        } else {
+            try tx.forEachIndexBlock(indexID: record.id, lists: search.listsToRead) { location, numbers, data in
+                let (rows, block) = try decodeIndexBlock(record, location, rowNumbers: numbers, data: data)
+                try search.add(list: location.list, block: block, rows: rows)
+            }
         }
         let reports = search.rowsScored.map {
             SearchReport(mode: "indexed", nprobe: nprobe, defaultNProbe: record.defaultNProbe, lists: record.listCount, rowsScored: $0, reason: nil)

@@ -169,10 +169,11 @@ public struct ProbedSearch: Sendable {
     /// The lists to read: every list some query probes, ascending.
     public var listsToRead: [Int] { queriesByList.keys.sorted() }
 
-    /// Offers rows of `list` (`block` row `i` is global row `rows[i]`) to the queries probing it.
-    public mutating func add(list: Int, block: Matrix<Float>, rows: [Int]) throws(NeighborSearchError) {
+    /// Offers rows of `list` (`block` row `i` is global row `rows[i]`) to the queries probing it;
+    /// `squaredNorms` as in ``NeighborAccumulator/add(block:rows:squaredNorms:)``.
+    public mutating func add(list: Int, block: Matrix<Float>, rows: [Int], squaredNorms: [Float]? = nil) throws(NeighborSearchError) {
         guard let queries = queriesByList[list] else { return }
-        for q in queries { try perQuery[q].add(block: block, rows: rows) }
+        for q in queries { try perQuery[q].add(block: block, rows: rows, squaredNorms: squaredNorms) }
     }
 
     /// Per query, its best `min(k, rows in its probed lists)` neighbours, best first.

@@ -95,7 +95,8 @@ public struct NeighborAccumulator: Sendable {
     /// order): the rows of an inverted list, which are scattered over the space.
     ///
     /// - Throws: as ``add(block:firstRow:)``.
-    public mutating func add(block: Matrix<Float>, rows ids: [Int]) throws(NeighborSearchError) {
+    public mutating func add(block: Matrix<Float>, rows ids: [Int], squaredNorms: [Float]? = nil) throws(NeighborSearchError) {
+        if let squaredNorms { precondition(squaredNorms.count == block.rows, "\(squaredNorms.count) norms for \(block.rows) rows") }
         guard block.columns == queries.columns else {
             throw NeighborSearchError(.dimensionMismatch(what: "database", expected: queries.columns, found: block.columns))
         }
@@ -106,7 +107,7 @@ public struct NeighborAccumulator: Sendable {
         rowsSeen += block.rows
         guard block.rows > 0, queries.rows > 0 else { return }
         let bad = block.elements.withUnsafeBufferPointer { values in
-            ids.withUnsafeBufferPointer { offer(values, rows: block.rows, firstRow: 0, ids: $0) }
+            ids.withUnsafeBufferPointer { offer(values, rows: block.rows, firstRow: 0, ids: $0, squaredNorms: squaredNorms) }
         }
         if let bad {
             let column = block.row(bad).firstIndex { !$0.isFinite }

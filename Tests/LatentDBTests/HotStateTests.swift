@@ -44,6 +44,49 @@ import Testing
         #expect(hot.bytes >= 2 * 1000 * 384 * 4, "both spaces are held")
     }
 
+    @Test("indexed queries with hot state answer as without, and a warm server reads no list block")
+    func heldListsAnswerAsStored() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hot-ivf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (cold, _) = try QueryPathTests.makeStore(directory)
+        let (e5, minilm) = (QueryPathTests.e5, QueryPathTests.minilm)
+        _ = try cold.createIndex(IndexRequest(space: minilm, lists: 16, seed: 0))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let input = QueryInput.keys(["3", "4", "11", "2980", "16", "101"])
+        let choice = TranslatorChoice.fit(anchors: "a", spec: FitSpec())
+        var expected: [(SearchMode, Data)] = []
+        for mode in [SearchMode.automatic, .nprobe(1), .nprobe(3), .nprobe(16)] {
+            let summary = try cold.knn(from: e5, to: minilm, choice: choice, input: input, k: 7, search: mode)
+            #expect(summary.results.allSatisfy { $0.search?.mode == "indexed" }, "\(mode)")
+            expected.append((mode, try encoder.encode(summary)))
+        }
+        // A budget that holds every list, and one that holds about two of the 16: eviction must not change answers.
+        let rowsBytes = 1000 * (384 + 1) * 4
+        for budget in [1 << 30, rowsBytes / 8] {
+            let served = try LatentStore(path: cold.path, hot: HotSpaces(budget: budget))
+            for round in 0..<2 {
+                for (mode, answer) in expected {
+                    let found = try encoder.encode(try served.knn(from: e5, to: minilm, choice: choice, input: input, k: 7, search: mode))
+                    #expect(found == answer, "budget \(budget) \(mode) round \(round)")
+                }
+            }
+        }
+        // Every list held: destroying the stored list blocks cannot change a warm answer (nothing reads them)...
+        let hot = HotSpaces(budget: 1 << 30)
+        let warm = try LatentStore(path: cold.path, hot: hot)
+        _ = try warm.knn(from: e5, to: minilm, choice: choice, input: input, k: 7, search: .nprobe(16))
+        try DatabaseQueue(path: cold.path).write { db in try db.execute(sql: "UPDATE ivf_block SET data = zeroblob(length(data))") }
+        let held = try encoder.encode(try warm.knn(from: e5, to: minilm, choice: choice, input: input, k: 7, search: .nprobe(16)))
+        #expect(held == expected.last?.1)
+        // ...while a process without them reads the blocks and says they are corrupt.
+        let error = #expect(throws: (any Error).self) {
+            try LatentStore(path: cold.path).knn(from: e5, to: minilm, choice: choice, input: input, k: 7, search: .nprobe(16))
+        }
+        #expect(error.flatMap { LatentError.diagnostic(of: $0) }?.code == .indexBlockCorrupt)
+    }
+
     @Test("a few rows of a large space read only the blocks that hold them")
     func fewRowsReadTheirBlocks() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gather-\(UUID().uuidString)")
