@@ -46,6 +46,38 @@ public struct IndexCalibration: Codable, Sendable, Equatable {
     public let points: [RecallPoint]
 }
 
+/// The calibration as stored: its fields and a random `build` id naming this build, which a
+/// long-lived process keys what it holds of the index by. It sits before the centroid blob in the
+/// SQLite row, so it is read without walking the blob's overflow pages (`created_at`, after the
+/// blob, is not).
+struct StoredCalibration: Codable {
+    let calibration: IndexCalibration
+    let build: String?
+
+    private enum CodingKeys: String, CodingKey { case build }
+
+    init(_ calibration: IndexCalibration, build: String) {
+        self.calibration = calibration
+        self.build = build
+    }
+
+    init(from decoder: any Decoder) throws {
+        calibration = try IndexCalibration(from: decoder)
+        build = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .build)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try calibration.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(build, forKey: .build)
+    }
+
+    /// The build id in a stored calibration, if it has one (indexes built before it existed do not).
+    static func build(of json: String) -> String? {
+        (try? JSONDecoder().decode(StoredCalibration.self, from: Data(json.utf8)))?.build
+    }
+}
+
 /// An index as `index ls` / `index info` show it.
 public struct IndexSummary: Codable, Sendable {
     public let space: String
@@ -197,7 +229,7 @@ extension LatentStore {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             try tx.finishIndex(indexID: indexID, defaultNProbe: defaultNProbe,
-                               calibration: String(decoding: try encoder.encode(calibration), as: UTF8.self),
+                               calibration: String(decoding: try encoder.encode(StoredCalibration(calibration, build: UUID().uuidString)), as: UTF8.self),
                                buildSeconds: Date().timeIntervalSince(started))
             return try Self.summary(tx, try tx.findIndex(space: name)!)
         }
@@ -293,7 +325,10 @@ extension LatentStore {
             (try exactScan(), Array(repeating: .exact(rows: target.rowCount, reason: reason), count: queries.rows))
         }
         if mode == .exact { return try exact("--exact") }
-        let record = try tx.findIndex(space: target.name.description, centroids: hot == nil)
+        let light = try tx.findIndex(space: target.name.description, centroids: hot == nil)
+        // Without a build id (an index from before it existed) the key needs `created_at`: read it all.
+        let build = light.flatMap { hot == nil ? nil : StoredCalibration.build(of: $0.calibration) }
+        let record = light != nil && hot != nil && build == nil ? try tx.findIndex(space: target.name.description, centroids: true) : light
         guard let record, record.spaceVersion == target.version else {
             if case .nprobe = mode {
                 throw LatentError(.noCurrentIndex(space: target.name.description, builtFor: record?.spaceVersion, current: target.version))
@@ -301,8 +336,9 @@ extension LatentStore {
             return try exact(record == nil ? "no index" : "stale index")
         }
         let nprobe = if case let .nprobe(n) = mode { n } else { record.defaultNProbe }
-        // An index is never rewritten in place (a rebuild is a new row): its id and build time name its centroids.
-        let key = "\(record.id)|\(record.createdAt)|\(record.spaceVersion)"
+        // An index is never rewritten in place (a rebuild is a new row with a new build id): its id
+        // and build id (or, for an older index, its build time) name its centroids and lists.
+        let key = "\(record.id)|\(build ?? record.createdAt)|\(record.spaceVersion)"
         let quantizer: CoarseQuantizer
         if let hot {
             if let held = hot.quantizer(key: key) {

@@ -82,9 +82,10 @@ public struct CoarseQuantizer: Sendable, Equatable {
             throw NeighborSearchError(.dimensionMismatch(what: "query", expected: dimension, found: queries.columns))
         }
         try queries.checkFinite("query")
-        // The centroids as a database: the exact search over them is the probe order.
+        // The centroids as a database: the exact search over them is the probe order (their norms
+        // are known, so the centroids are read once, for the products).
         var ranking = try NeighborAccumulator(queries: queries, k: nprobe, metric: metric)
-        try ranking.add(block: centroids, firstRow: 0)
+        try ranking.add(block: centroids, firstRow: 0, squaredNorms: squaredNorms)
         return ranking.results().map { $0.map(\.row) }
     }
 }

@@ -143,7 +143,8 @@ public protocol StorageTransaction {
     func indexes() throws -> [IndexRecord]
     /// The index of the space named `space`, or nil.
     /// With empty `centroids` when `centroids` is false: a process that holds them decoded
-    /// confirms which build is current without reading them again.
+    /// confirms which build is current without reading them again (a backend may then also
+    /// leave `buildSeconds`, `createdAt` and `libraryVersion` empty).
     func findIndex(space: String, centroids: Bool) throws -> IndexRecord?
     /// Inserts the index row, replacing the space's previous index; list blocks follow with
     /// `appendIndexBlock`, then `finishIndex` records the calibration.

@@ -25,7 +25,11 @@ extension StoreTransaction {
 
     /// The index of the space named `space` (current or stale), or nil.
     public func findIndex(space: String, centroids: Bool) throws -> IndexRecord? {
-        let columns = centroids ? Self.indexColumns : Self.indexColumns.replacingOccurrences(of: "centroids,", with: "x'' AS centroids,")
+        // Without centroids, the columns stored after them are not read either: SQLite reaches them
+        // only by walking the blob's overflow pages (megabytes for thousands of lists), so
+        // `buildSeconds`, `createdAt` and `libraryVersion` come back empty.
+        let columns = centroids ? Self.indexColumns : Self.indexColumns.replacingOccurrences(
+            of: "centroids, build_seconds, created_at, library_version", with: "x'' AS centroids, 0.0 AS build_seconds, '' AS created_at, '' AS library_version")
         return try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(columns) FROM ivf_index WHERE space = ?"), arguments: [space]).map(Self.index(from:))
     }
 

@@ -87,6 +87,30 @@ import Testing
         #expect(error.flatMap { LatentError.diagnostic(of: $0) }?.code == .indexBlockCorrupt)
     }
 
+    @Test("an index rebuilt for the same space version is a new build to a warm server")
+    func rebuiltIndexIsNotServedFromHeldLists() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hot-rebuild-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (cold, _) = try QueryPathTests.makeStore(directory)
+        let (e5, minilm) = (QueryPathTests.e5, QueryPathTests.minilm)
+        let warm = try LatentStore(path: cold.path, hot: HotSpaces(budget: 1 << 30))
+        let input = QueryInput.keys(["3", "4", "11", "2980", "16", "101"])
+        let choice = TranslatorChoice.fit(anchors: "a", spec: FitSpec())
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var answers: [Data] = []
+        // Same seed, other list counts: the rebuild may reuse the row id, never the build id.
+        for lists in [16, 5, 16] {
+            _ = try cold.createIndex(IndexRequest(space: minilm, lists: lists, seed: 0))
+            let expected = try encoder.encode(try cold.knn(from: e5, to: minilm, choice: choice, input: input, k: 7, search: .nprobe(2)))
+            let found = try encoder.encode(try warm.knn(from: e5, to: minilm, choice: choice, input: input, k: 7, search: .nprobe(2)))
+            #expect(found == expected, "\(lists) lists")
+            answers.append(expected)
+        }
+        #expect(answers[0] != answers[1], "the builds answer differently, so a stale one would be seen")
+    }
+
     @Test("a few rows of a large space read only the blocks that hold them")
     func fewRowsReadTheirBlocks() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gather-\(UUID().uuidString)")
