@@ -20,7 +20,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Address to listen on (loopback unless a token is required).") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8765
     @Option(help: ArgumentHelp("A file holding the bearer token every route but /v1/health requires.", valueName: "file")) var tokenFile: String?
-    @Option(help: ArgumentHelp("Memory for decoded spaces (least recently used out first): bytes, or with KiB, MiB, GiB.", valueName: "size"))
+    @Option(help: ArgumentHelp("Memory for decoded spaces and index lists (least recently used out first): bytes, or with KiB, MiB, GiB.", valueName: "size"))
     var memory = "2GiB"
     @Option(help: ArgumentHelp("Largest request body accepted (413 beyond): bytes, or with KiB, MiB, GiB.", valueName: "size"))
     var maxBody = "64MiB"
