@@ -6,13 +6,14 @@ The server keeps decoded spaces and translators in memory, so a call costs an HT
 and exceptions are those of the file-based :class:`~latentdb.LatentDB` for the same call: the
 server answers with the CLI's ``--json`` shapes and its error objects carry the same codes.
 
-Only the urllib of the standard library is used (no new dependency).
+Only the standard library's ``http.client`` is used (no new dependency), over one kept-alive
+connection per handle (a new connection per call cost more than the server's answer).
 """
+import http.client
 import io
 import json
-import urllib.error
+import threading
 import urllib.parse
-import urllib.request
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar
 
 import numpy as np
@@ -60,6 +61,9 @@ class RemoteLatentDB:
         self.timeout = float(timeout)
         self._token = token
         self._closed = False
+        self._parsed = parsed
+        self._connection: Optional[http.client.HTTPConnection] = None
+        self._lock = threading.Lock()  # one request at a time on the kept-alive connection
 
     def __repr__(self) -> str:
         return f"LatentDB.connect({self.url!r}{', closed' if self._closed else ''})"
@@ -67,9 +71,13 @@ class RemoteLatentDB:
     # -- lifetime ------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Closes this handle: later calls raise ``ValueError`` (no connection is held between
-        calls; the server keeps running)."""
+        """Closes this handle and its connection: later calls raise ``ValueError`` (the server
+        keeps running)."""
         self._closed = True
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
 
     @property
     def closed(self) -> bool:
@@ -96,7 +104,7 @@ class RemoteLatentDB:
         ``query``. Returns (JSON answer, array answer, headers); a failure raises the exception
         of its error code, as the file-based class does."""
         self._check_open()
-        target = self.url + path
+        target = self._parsed.path.rstrip("/") + path
         if query:
             target += "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
         headers = {"Accept": "application/x-npy" if want_array else "application/json"}
@@ -109,20 +117,49 @@ class RemoteLatentDB:
             data, headers["Content-Type"] = json.dumps(json_body).encode("utf-8"), "application/json"
         if self._token is not None:
             headers["Authorization"] = f"Bearer {self._token}"
-        request = urllib.request.Request(target, data=data, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                body, answer_headers, kind = response.read(), response.headers, response.headers.get("Content-Type", "")
-        except urllib.error.HTTPError as error:
-            raise _http_failure(error, method, path) from None
-        except (urllib.error.URLError, OSError) as error:
-            reason = getattr(error, "reason", error)
-            raise StoreError(f"cannot reach the LatentDB server at {self.url}: {reason}", 3) from None
+            status, reason, body, answer_headers = self._exchange(method, target, data, headers)
+        except (http.client.HTTPException, OSError) as error:
+            raise StoreError(f"cannot reach the LatentDB server at {self.url}: {error}", 3) from None
+        if status >= 400:
+            raise _http_failure(status, reason, body, method, path)
+        kind = answer_headers.get("Content-Type", "")
         if kind.startswith("application/x-npy"):
             return None, _npy.read(io.BytesIO(body)), answer_headers
         output = json.loads(body.decode("utf-8")) if body else None
         LatentDB._warn(output, "", _NAMES)
         return output, None, answer_headers
+
+    def _exchange(self, method: str, target: str, data: Optional[bytes],
+                  headers: Dict[str, str]) -> Tuple[int, str, bytes, Mapping[str, str]]:
+        """One request on the kept-alive connection, opened on first use. When a reused
+        connection turns out closed by the server while idle, the request goes once more on a
+        new one (every served route is idempotent: reads, and fit, whose result is cached)."""
+        with self._lock:
+            for attempt in range(2):
+                reused = self._connection is not None
+                if self._connection is None:
+                    kind = http.client.HTTPSConnection if self._parsed.scheme == "https" else http.client.HTTPConnection
+                    self._connection = kind(self._parsed.netloc, timeout=self.timeout)
+                try:
+                    self._connection.request(method, target, body=data, headers=headers)
+                    response = self._connection.getresponse()
+                    body = response.read()
+                except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                    self._connection.close()
+                    self._connection = None
+                    if attempt == 1 or not reused:
+                        raise
+                    continue
+                except BaseException:
+                    self._connection.close()
+                    self._connection = None
+                    raise
+                if response.will_close:
+                    self._connection.close()
+                    self._connection = None
+                return response.status, response.reason, body, response.headers
+        raise AssertionError("unreachable")
 
     @staticmethod
     def _queries(queries: Queries) -> Tuple[Dict[str, Any], Optional[np.ndarray]]:
@@ -241,16 +278,16 @@ class RemoteLatentDB:
         return ClassifyResult.from_cli(self._query("/v1/classify", fields, queries)[0])
 
 
-def _http_failure(error: urllib.error.HTTPError, method: str, path: str) -> LatentDBError:
+def _http_failure(status: int, reason: str, body: bytes, method: str, path: str) -> LatentDBError:
     """The exception for an HTTP error answer: from its ``{"error": {code, message, exit}}``
     body when it has one (every answer of ``latentdb serve`` does), else from its status."""
     try:
-        payload = json.loads(error.read().decode("utf-8"))
-    except (ValueError, OSError):
+        payload = json.loads(body.decode("utf-8"))
+    except ValueError:
         payload = None
     if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
         return from_cli(payload["error"], _NAMES)
-    return LatentDBError(f"{method} {path}: HTTP {error.code} {error.reason}", 3 if error.code >= 500 else 1)
+    return LatentDBError(f"{method} {path}: HTTP {status} {reason}", 3 if status >= 500 else 1)
 
 
 def _not_served(name: str):
