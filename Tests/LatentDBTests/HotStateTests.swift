@@ -9,12 +9,18 @@ import Testing
 @Suite struct HotStateTests {
     static let sample = QueryPathTests.sample
 
+    /// The query-path tests' store, in a new directory the caller removes.
+    static func sampleStore(_ label: String) throws -> (directory: URL, store: LatentStore, fingerprint: String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (store, fingerprint) = try QueryPathTests.makeStore(directory)
+        return (directory, store, fingerprint)
+    }
+
     @Test("a store with hot state answers every query exactly as one without")
     func hotAnswersAsCold() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hot-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (directory, cold, fingerprint) = try Self.sampleStore("hot")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (cold, fingerprint) = try QueryPathTests.makeStore(directory)
         let hot = HotSpaces(budget: 1 << 30)
         let served = try LatentStore(path: cold.path, hot: hot)
         let (e5, minilm, glove) = (QueryPathTests.e5, QueryPathTests.minilm, QueryPathTests.glove)
@@ -46,10 +52,8 @@ import Testing
 
     @Test("indexed queries with hot state answer as without, and a warm server reads no list block")
     func heldListsAnswerAsStored() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hot-ivf-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (directory, cold, _) = try Self.sampleStore("hot-ivf")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (cold, _) = try QueryPathTests.makeStore(directory)
         let (e5, minilm) = (QueryPathTests.e5, QueryPathTests.minilm)
         _ = try cold.createIndex(IndexRequest(space: minilm, lists: 16, seed: 0))
         let encoder = JSONEncoder()
@@ -89,10 +93,8 @@ import Testing
 
     @Test("an index rebuilt for the same space version is a new build to a warm server")
     func rebuiltIndexIsNotServedFromHeldLists() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hot-rebuild-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (directory, cold, _) = try Self.sampleStore("hot-rebuild")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (cold, _) = try QueryPathTests.makeStore(directory)
         let (e5, minilm) = (QueryPathTests.e5, QueryPathTests.minilm)
         let warm = try LatentStore(path: cold.path, hot: HotSpaces(budget: 1 << 30))
         let input = QueryInput.keys(["3", "4", "11", "2980", "16", "101"])
