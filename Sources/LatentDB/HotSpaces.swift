@@ -114,10 +114,13 @@ public final class HotSpaces: @unchecked Sendable {
         hold(HeldRows(matrix: matrix, squaredNorms: Self.squaredNorms(matrix), rowNumbers: nil, lastUse: 0), key: "space|" + version)
     }
 
-    /// Holds list `list` of index build `index` (`rows[i]` is the space row of `block` row `i`).
-    func insert(list: Int, of index: String, rows: [Int], block: Matrix<Float>) {
+    /// Holds list `list` of index build `index` (`rows[i]` is the space row of `block` row `i`);
+    /// returns the rows' ‖x‖², computed here whether or not the budget admits the list.
+    func insert(list: Int, of index: String, rows: [Int], block: Matrix<Float>) -> [Float] {
         precondition(rows.count == block.rows, "\(rows.count) row numbers for \(block.rows) rows")
-        hold(HeldRows(matrix: block, squaredNorms: Self.squaredNorms(block), rowNumbers: rows, lastUse: 0), key: "list|\(index)|\(list)")
+        let norms = Self.squaredNorms(block)
+        hold(HeldRows(matrix: block, squaredNorms: norms, rowNumbers: rows, lastUse: 0), key: "list|\(index)|\(list)")
+        return norms
     }
 
     private func hold(_ entry: HeldRows, key: String) {

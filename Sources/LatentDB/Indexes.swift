@@ -373,8 +373,8 @@ extension LatentStore {
             }
             for list in missing {
                 let (rows, block) = gathered[list] ?? ([], Matrix(rows: 0, columns: record.dimension))
-                hot.insert(list: list, of: key, rows: rows, block: block)
-                try search.add(list: list, block: block, rows: rows, squaredNorms: hot.list(list, of: key)?.squaredNorms)
+                let norms = hot.insert(list: list, of: key, rows: rows, block: block)
+                try search.add(list: list, block: block, rows: rows, squaredNorms: norms)
             }
         } else {
             try tx.forEachIndexBlock(indexID: record.id, lists: search.listsToRead) { location, numbers, data in
